@@ -1,0 +1,53 @@
+"""Simulation time: one clock in minutes (SimPy's ``env.now``), days and weekdays.
+
+Day 0 is the first day of the warm-up. The measured period starts on day
+``warmup_days``, which is 1 January of ``start_year``. A simulated year is 365 days.
+Public holidays are not modelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+MINUTES_PER_HOUR = 60.0
+MINUTES_PER_DAY = 1440.0
+DAYS_PER_YEAR = 365
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Maps simulation days to weekdays and measured years."""
+
+    start_year: int
+    warmup_days: int
+    days: int  # measured days after warm-up
+
+    @property
+    def total_days(self) -> int:
+        """Days simulated in all, warm-up included."""
+        return self.warmup_days + self.days
+
+    @property
+    def years(self) -> float:
+        """Length of the measured period in simulated years."""
+        return self.days / DAYS_PER_YEAR
+
+    def weekday(self, day: int) -> int:
+        """Weekday of simulation ``day`` (0 = Monday)."""
+        first = dt.date(self.start_year, 1, 1).weekday()
+        return (first + day - self.warmup_days) % 7
+
+    def in_window(self, day: int) -> bool:
+        """True when ``day`` lies in the measured period (after warm-up)."""
+        return self.warmup_days <= day < self.total_days
+
+    def is_year_start(self, day: int) -> bool:
+        """True on the first day of each measured year after the first (yearly tick)."""
+        offset = day - self.warmup_days
+        return offset > 0 and offset % DAYS_PER_YEAR == 0
+
+    def year_of(self, day: int) -> int:
+        """Calendar year that simulation ``day`` belongs to."""
+        return self.start_year + (day - self.warmup_days) // DAYS_PER_YEAR

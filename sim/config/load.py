@@ -1,0 +1,32 @@
+"""Turning plain mappings into a validated :class:`SimConfig`, and hashing configs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sim.config.schema import SimConfig
+from sim.config.validation import build, to_dict
+
+
+def from_dict(data: Mapping[str, Any]) -> SimConfig:
+    """Build and validate a :class:`SimConfig` from a plain (nested) mapping."""
+    return build(SimConfig, data)
+
+
+def config_hash(config: SimConfig) -> str:
+    """A short stable hash of every parameter value (for the manifest and caches)."""
+    text = json.dumps(to_dict(config), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_config(overrides: Sequence[str] = (), config_dir: str | None = None) -> SimConfig:
+    """Compose ``configs/`` with Hydra-style ``overrides`` and return the validated config.
+
+    Hydra is imported lazily so that the rest of the library works without it.
+    """
+    from sim.cli.compose import compose_config
+
+    return from_dict(compose_config(list(overrides), config_dir))

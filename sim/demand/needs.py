@@ -1,0 +1,124 @@
+"""Care needs of one day: requests to general practice and acute deteriorations.
+
+Needs are drawn in daily batches from the population arrays. The cost grows with the
+number of needs, not with persons x days: for each age band the number of needs is
+Poisson with the band's total rate, and the persons are then drawn from the band.
+Every draw comes from a ``demand.*`` stream and depends only on the population, never on
+the services, so changing capacity leaves the needs unchanged (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY
+from sim.config.schema import AGE_BANDS, CHANNELS, DemandConfig
+from sim.population.state import Population
+
+WORKDAYS_PER_WEEK = 5
+
+
+@dataclass(frozen=True)
+class Requests:
+    """Requests to general practice made on one day (one entry per request)."""
+
+    day: int
+    person: np.ndarray  # int32
+    band: np.ndarray  # int8
+    same_day: np.ndarray  # bool: wants to be seen today
+    channel: np.ndarray  # int8, index into CHANNELS
+    nurse_eligible: np.ndarray  # bool: a practice nurse could handle it
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    def subset(self, mask: np.ndarray) -> Requests:
+        """The requests selected by boolean ``mask``."""
+        return Requests(
+            self.day,
+            self.person[mask],
+            self.band[mask],
+            self.same_day[mask],
+            self.channel[mask],
+            self.nurse_eligible[mask],
+        )
+
+
+@dataclass(frozen=True)
+class Episodes:
+    """Acute deteriorations with onset on one day (one entry per episode)."""
+
+    person: np.ndarray  # int32
+    band: np.ndarray  # int8
+    onset: np.ndarray  # float64, minutes since the start of the run
+    group: np.ndarray  # int16, index into the configured episode groups
+    severe: np.ndarray  # bool
+    u: np.ndarray  # float64 (n, 3): uniforms fixed at onset for treat / admit / stay decisions
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+
+def _draw_people(
+    by_band: list[np.ndarray], per_person_rate: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw persons who have a need today: Poisson count per band, persons uniform in band."""
+    persons, bands = [], []
+    for b, idx in enumerate(by_band):
+        k = int(rng.poisson(per_person_rate[b] * len(idx))) if len(idx) else 0
+        persons.append(idx[rng.integers(0, len(idx), size=k)] if k else np.empty(0, np.int64))
+        bands.append(np.full(k, b, dtype=np.int8))
+    return np.concatenate(persons).astype(np.int32), np.concatenate(bands)
+
+
+def practice_requests(
+    pop: Population, cfg: DemandConfig, day: int, weekday: int, rng: np.random.Generator
+) -> Requests:
+    """Requests to general practice made on ``day``; made on weekdays only.
+
+    The yearly rate per person is spread over working days, so the yearly total holds.
+    """
+    rate = np.array([cfg.contacts_per_year.get(b, 0.0) for b in AGE_BANDS])
+    if weekday >= WORKDAYS_PER_WEEK:
+        rate = rate * 0.0
+    per_day = rate / DAYS_PER_YEAR * 7 / WORKDAYS_PER_WEEK
+    person, band = _draw_people(pop.alive_by_band(), per_day, rng)
+    n = len(person)
+    mix = np.array([cfg.channel_mix.get(c, 0.0) for c in CHANNELS])
+    return Requests(
+        day=day,
+        person=person,
+        band=band,
+        same_day=rng.random(n) < cfg.same_day_share,
+        channel=rng.choice(len(CHANNELS), size=n, p=mix / mix.sum()).astype(np.int8),
+        nurse_eligible=rng.random(n) < cfg.nurse_eligible_share,
+    )
+
+
+def acute_episodes(pop: Population, cfg: DemandConfig, day: int, rng: np.random.Generator) -> Episodes:
+    """Acute deteriorations with onset on ``day``, uniform over the 24 hours."""
+    rate = np.array([cfg.episodes_per_1000.get(b, 0.0) for b in AGE_BANDS]) / 1000.0
+    person, band = _draw_people(pop.alive_by_band(), rate / DAYS_PER_YEAR, rng)
+    n = len(person)
+    groups = list(cfg.episode_groups.values())
+    weights = np.array([g.weight for g in groups], dtype=float)
+    if n and (len(groups) == 0 or weights.sum() <= 0):
+        raise ValueError("demand.episode_groups: acute episodes need at least one group with weight > 0")
+    group = (
+        rng.choice(len(groups), size=n, p=weights / weights.sum()).astype(np.int16)
+        if n
+        else np.empty(0, np.int16)
+    )
+    severe_share = np.array([g.severe_share for g in groups]) if groups else np.zeros(1)
+    onset = np.sort(day * MINUTES_PER_DAY + rng.random(n) * MINUTES_PER_DAY)
+    order = np.argsort(rng.random(n))  # persons were drawn band by band: mix them
+    return Episodes(
+        person=person[order],
+        band=band[order],
+        onset=onset,
+        group=group,
+        severe=rng.random(n) < severe_share[group] if n else np.zeros(0, bool),
+        u=rng.random((n, 3)),
+    )

@@ -1,0 +1,215 @@
+"""KPIs of one replication as tidy rows (``metric, group, value, unit``).
+
+KPI names are the stable contract of DESIGN section 7. Rates are per simulated year of
+the measured period (after warm-up); per-person rates use the mean of the population at
+the start and at the end of the measured period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from sim.config.schema import AGE_BANDS
+from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
+from sim.services.diary import ROLES
+
+if TYPE_CHECKING:
+    from sim.model import SimModel
+
+Row = tuple[str, str, float, str]
+EVENING_HOUR = 17.0
+PER_65 = "per 1000 aged 65+ per year"
+
+
+def compute_kpis(model: SimModel) -> list[Row]:
+    """All KPIs of a finished run."""
+    return [
+        *population_kpis(model),
+        *capacity_kpis(model),
+        *access_kpis(model),
+        *admission_kpis(model),
+    ]
+
+
+def _person_years(model: SimModel) -> tuple[np.ndarray, float]:
+    """Person-years lived in the measured period, by age band, and in all."""
+    counts = model.recorder.population_counts
+    first, last = counts[0], counts[-1]
+    mean = (np.array(first.by_band) + np.array(last.by_band)) / 2.0
+    py = mean * model.calendar.years
+    return py, float(py.sum())
+
+
+def _rate(num: float, den: float) -> float:
+    return float(num / den) if den > 0 else float("nan")
+
+
+def population_kpis(model: SimModel) -> Iterator[Row]:
+    """Population size and structure at the end, multimorbidity and deaths."""
+    end = model.recorder.population_counts[-1]
+    total = end.total
+    yield "population", "all", float(total), "persons"
+    for b, name in enumerate(AGE_BANDS):
+        yield "population", name, float(end.by_band[b]), "persons"
+    yield "share_65plus", "all", _rate(end.by_band[1] + end.by_band[2], total), "share"
+    yield "share_80plus", "all", _rate(end.by_band[2], total), "share"
+    yield "multimorbidity_share_65plus", "all", _rate(end.multimorbid_65plus, end.residents_65plus), "share"
+    _, py = _person_years(model)
+    deaths = sum(c.deaths for d, c in model.recorder.year_changes if model.calendar.in_window(d))
+    yield "deaths_per_1000", "all", 1000.0 * _rate(deaths, py), "deaths per 1000 per year"
+
+
+def _diary_window(model: SimModel) -> tuple[np.ndarray, np.ndarray, int]:
+    """Offered and used minutes per (practice, role) summed over measured days."""
+    rec, cal = model.recorder, model.calendar
+    keep = [i for i, d in enumerate(rec.diary_days) if cal.in_window(d)]
+    shape = (model.diaries.n_practices, len(ROLES))
+    offered = np.sum([rec.diary_offered[i] for i in keep], axis=0) if keep else np.zeros(shape)
+    used = np.sum([rec.diary_used[i] for i in keep], axis=0) if keep else np.zeros(shape)
+    return offered, used, len(keep)
+
+
+def capacity_kpis(model: SimModel) -> Iterator[Row]:
+    """Clinician hours on offer, contacts supplied and utilisation, by role and practice type."""
+    offered, used, n_days = _diary_window(model)
+    weeks = max(n_days, 1) / 7.0
+    yield "gp_hours_per_week", "all", float(offered[:, 0].sum() / MINUTES_PER_HOUR / weeks), "hours per week"
+    yield (
+        "nurse_hours_per_week",
+        "all",
+        float(offered[:, 1].sum() / MINUTES_PER_HOUR / weeks),
+        "hours per week",
+    )
+    req = _window_requests(model)
+    years = model.calendar.years
+    for r, role in enumerate(ROLES):
+        served = np.count_nonzero((req["status"] == BOOKED) & (req["role"] == r))
+        yield "contacts_supplied", role, served / years, "contacts per year"
+        yield "utilisation", role, _rate(used[:, r].sum(), offered[:, r].sum()), "share of offered time"
+    kinds = np.array([p.kind for p in model.practices])
+    for kind in sorted(set(kinds)):
+        sel = kinds == kind
+        yield "utilisation", kind, _rate(used[sel].sum(), offered[sel].sum()), "share of offered time"
+    unmet = req["status"] != BOOKED
+    yield (
+        "requests_unmet",
+        "all",
+        np.count_nonzero(unmet & (req["status"] <= NO_PRACTICE)) / years,
+        "requests per year",
+    )
+    yield "requests_unmet", "no_slot", np.count_nonzero(req["status"] == NO_SLOT) / years, "requests per year"
+    yield (
+        "requests_unmet",
+        "no_practice",
+        np.count_nonzero(req["status"] == NO_PRACTICE) / years,
+        "requests per year",
+    )
+
+
+def _window_requests(model: SimModel) -> dict[str, np.ndarray]:
+    table = model.recorder.request_table
+    if not table:
+        return {k: np.empty(0) for k in ("day", "status", "role", "offset", "same_day", "band", "practice")}
+    cal = model.calendar
+    keep = (table["day"] >= cal.warmup_days) & (table["day"] < cal.total_days)
+    return {k: v[keep] for k, v in table.items()}
+
+
+def access_kpis(model: SimModel) -> Iterator[Row]:
+    """Opening hours per 1000, waits, same-day share, days to third available, contacts."""
+    pop_end = model.recorder.population_counts[-1].total
+    open_h = sum(p.minutes_open(w) for p in model.practices for w in range(7)) / MINUTES_PER_HOUR
+    evening = sum(
+        max(0.0, p.open_hours[w, 1] - max(p.open_hours[w, 0], EVENING_HOUR))
+        for p in model.practices
+        for w in range(7)
+    )
+    yield "access_hours_per_week_per_1000", "all", 1000.0 * _rate(open_h, pop_end), "hours per week per 1000"
+    yield (
+        "evening_access_hours_per_week_per_1000",
+        "all",
+        1000.0 * _rate(evening, pop_end),
+        "hours per week per 1000",
+    )
+
+    rec, cal = model.recorder, model.calendar
+    third = [a for d, a in zip(rec.access_days, rec.access, strict=True) if cal.in_window(d)]
+    value = float(np.mean(np.concatenate(third))) if third and len(third[0]) else float("nan")
+    yield "days_to_third_available", "all", value, "days"
+
+    req = _window_requests(model)
+    booked = req["status"] == BOOKED
+    yield (
+        "same_day_share",
+        "all",
+        _rate(np.count_nonzero(booked & (req["offset"] == 0)), booked.sum()),
+        "share of contacts",
+    )
+    routine = booked & ~req["same_day"].astype(bool)
+    waits = req["offset"][routine].astype(float)
+    yield "routine_wait_days_mean", "all", float(waits.mean()) if len(waits) else float("nan"), "days"
+    yield (
+        "routine_wait_days_p90",
+        "all",
+        float(np.percentile(waits, 90)) if len(waits) else float("nan"),
+        "days",
+    )
+
+    pop = model.population
+    unlisted = np.count_nonzero(pop.alive & (pop.practice < 0))
+    yield "residents_without_gp_per_1000", "all", 1000.0 * _rate(unlisted, pop_end), "per 1000 residents"
+
+    py_band, py = _person_years(model)
+    yield "gp_contacts_per_person_year", "all", _rate(booked.sum(), py), "contacts per person-year"
+    for b, name in enumerate(AGE_BANDS):
+        n = np.count_nonzero(booked & (req["band"] == b))
+        yield "gp_contacts_per_person_year", name, _rate(n, py_band[b]), "contacts per person-year"
+
+
+def admission_kpis(model: SimModel) -> Iterator[Row]:
+    """Admissions, avoidable admissions by group, bed days and ED use of the measured period."""
+    ep = model.recorder.episode_table()
+    cal = model.calendar
+    lo, hi = cal.warmup_days * MINUTES_PER_DAY, cal.total_days * MINUTES_PER_DAY
+    py_band, py = _person_years(model)
+    py65 = py_band[1] + py_band[2]
+    if len(ep["person"]) == 0:
+        ep = {k: np.empty(0) for k in ep}
+    old = ep["band"] >= 1
+    admitted = (ep["admit_time"] >= lo) & (ep["admit_time"] < hi)
+    yield "admissions_per_1000_65plus", "all", 1000.0 * _rate(np.count_nonzero(admitted & old), py65), PER_65
+    avoidable_groups = np.array([g.avoidable for g in model.episode_groups] or [False])
+    group = ep["group"].astype(int)
+    avoidable = admitted & old & avoidable_groups[group] if len(group) else admitted
+    yield (
+        "avoidable_admissions_per_1000_65plus",
+        "all",
+        1000.0 * _rate(np.count_nonzero(avoidable), py65),
+        PER_65,
+    )
+    for g, name in enumerate(model.group_names):
+        if model.episode_groups[g].avoidable:
+            n = np.count_nonzero(avoidable & (group == g))
+            yield "avoidable_admissions_per_1000_65plus", name, 1000.0 * _rate(n, py65), PER_65
+    start = np.clip(ep["admit_time"], lo, hi)
+    end = np.clip(np.where(np.isnan(ep["discharge_time"]), hi, ep["discharge_time"]), lo, hi)
+    stay = np.where(np.isnan(ep["admit_time"]) | ~old, 0.0, end - start)
+    yield (
+        "bed_days_per_1000_65plus",
+        "all",
+        1000.0 * _rate(stay.sum() / MINUTES_PER_DAY, py65),
+        "bed days " + PER_65,
+    )
+    visited = (ep["ed_arrive"] >= lo) & (ep["ed_arrive"] < hi)
+    yield (
+        "ed_visits_per_1000",
+        "all",
+        1000.0 * _rate(np.count_nonzero(visited), py),
+        "visits per 1000 per year",
+    )
+    waits = (ep["ed_start"] - ep["ed_arrive"])[visited]
+    yield "ed_wait_minutes_mean", "all", float(np.nanmean(waits)) if len(waits) else float("nan"), "minutes"

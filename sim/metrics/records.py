@@ -1,0 +1,146 @@
+"""Records of one run: every request, every episode, diary use per day, population counts.
+
+The recorder only stores what happened; :mod:`sim.metrics.kpis` turns the records into
+the KPI table. Request records are kept as compact arrays, one batch per day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.config.schema import AGE_BANDS
+
+if TYPE_CHECKING:
+    from sim.demand.needs import Requests
+    from sim.model import SimModel
+    from sim.population.dynamics import YearChange
+    from sim.services.hospital import EpisodeState
+
+# request status codes
+BOOKED, NO_SLOT, NO_PRACTICE, NOT_SOUGHT = 0, 1, 2, 3
+STATUS_NAMES = ("booked", "no_slot", "no_practice", "not_sought")
+
+
+@dataclass(frozen=True)
+class PopulationCount:
+    """Living residents by age band on one day."""
+
+    day: int
+    by_band: tuple[int, ...]
+    multimorbid_65plus: int
+    residents_65plus: int
+
+    @property
+    def total(self) -> int:
+        """All living residents."""
+        return sum(self.by_band)
+
+
+class Recorder:
+    """Collects the records of one replication."""
+
+    def __init__(self, model: SimModel) -> None:
+        self.model = model
+        self._req: list[dict[str, np.ndarray]] = []
+        self.episodes: list[EpisodeState] = []
+        self.diary_days: list[int] = []
+        self.diary_offered: list[np.ndarray] = []  # (practices, roles) per day
+        self.diary_used: list[np.ndarray] = []
+        self.access_days: list[int] = []
+        self.access: list[np.ndarray] = []  # days to third available, per practice
+        self.year_changes: list[tuple[int, YearChange]] = []
+        self.population_counts: list[PopulationCount] = []
+        self.request_table: dict[str, np.ndarray] = {}
+
+    def requests(
+        self,
+        requests: Requests,
+        practice: np.ndarray,
+        status: np.ndarray,
+        active: np.ndarray,
+        role: np.ndarray,
+        channel: np.ndarray,
+        minutes: np.ndarray,
+        offset: np.ndarray,
+    ) -> None:
+        """Record the day's requests and their booking outcome."""
+        n = len(requests)
+        full_role = np.full(n, -1, np.int8)
+        full_channel = requests.channel.copy()
+        full_minutes = np.zeros(n, np.float32)
+        full_offset = np.full(n, -1, np.int16)
+        full_role[active], full_channel[active] = role, channel
+        full_minutes[active], full_offset[active] = minutes, offset
+        status = status.copy()
+        status[active[offset < 0]] = NO_SLOT
+        self._req.append(
+            {
+                "day": np.full(n, requests.day, np.int32),
+                "person": requests.person,
+                "band": requests.band,
+                "practice": practice.astype(np.int32),
+                "same_day": requests.same_day,
+                "role": full_role,
+                "channel": full_channel,
+                "minutes": full_minutes,
+                "offset": full_offset,
+                "status": status,
+            }
+        )
+
+    def close_day(self, day: int, offered: np.ndarray, used: np.ndarray) -> None:
+        """Record the minutes offered and used per practice and role on a finished day."""
+        if day < 0:
+            return
+        self.diary_days.append(day)
+        self.diary_offered.append(offered.astype(np.float32))
+        self.diary_used.append(used.astype(np.float32))
+
+    def access_snapshot(self, day: int, days_to_third: np.ndarray) -> None:
+        """Record the days to the third available contact per practice at the start of ``day``."""
+        self.access_days.append(day)
+        self.access.append(days_to_third.astype(np.int16))
+
+    def year_change(self, day: int, change: YearChange) -> None:
+        """Record a yearly population update."""
+        self.year_changes.append((day, change))
+
+    def snapshot_population(self, day: int) -> None:
+        """Record the living population by age band on ``day``."""
+        pop = self.model.population
+        band = pop.band()
+        alive = pop.alive
+        by_band = tuple(int(np.count_nonzero(alive & (band == b))) for b in range(len(AGE_BANDS)))
+        old = alive & (band >= 1)
+        multi = int(np.count_nonzero(old & (pop.n_conditions() >= 2)))
+        self.population_counts.append(PopulationCount(day, by_band, multi, int(old.sum())))
+
+    def finish(self) -> None:
+        """Concatenate the daily request batches into one table of arrays."""
+        if self._req:
+            self.request_table = {k: np.concatenate([b[k] for b in self._req]) for k in self._req[0]}
+        self._req = []
+
+    def episode_table(self) -> dict[str, np.ndarray]:
+        """Episode records as arrays (one entry per episode)."""
+        eps = self.episodes
+        cols = (
+            "person",
+            "band",
+            "group",
+            "severe",
+            "practice",
+            "onset",
+            "ed_arrive",
+            "ed_start",
+            "ed_end",
+            "admit_time",
+            "discharge_time",
+        )
+        table = {c: np.array([getattr(e, c) for e in eps]) for c in cols}
+        table["route"] = np.array([e.route for e in eps], dtype=object)
+        table["outcome"] = np.array([e.outcome for e in eps], dtype=object)
+        return table

@@ -1,0 +1,155 @@
+"""The simulation model: one SimPy clock, a Mesa registry of providers, person arrays.
+
+Order of one day
+================
+At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), in this order:
+
+1. **Yearly tick**, on the first day of each measured year after the first: everyone
+   ages one year, deaths, births and net migration (``sim.population.dynamics``); new
+   residents are listed with practices that have room.
+2. **Diaries roll over**: yesterday is closed (its offered and used minutes per practice
+   and role are recorded) and day ``d + horizon`` is opened.
+3. **Needs** of the day are drawn from the population (``sim.demand``): requests to
+   general practice (weekdays only) and acute episodes with onset times during the day.
+4. ``care_seeking`` rule: which needs become requests (it sees the requests of the day).
+5. Requests of people without a listed practice are unmet.
+6. ``triage`` rule: role (GP or nurse), channel and clinician minutes of each request.
+7. ``booking`` rule: the day's requests go into the diaries as one batch; same-day needs
+   first, then routine ones. A request without a slot within reach is unmet.
+8. Requests and the access snapshot (days to the third available contact) are recorded.
+9. Acute episodes start as SimPy processes; each waits until its onset time and then runs
+   in continuous time through ``escalation`` (it may take today's remaining practice
+   time), the emergency department and ``admission``, possibly over several days.
+10. The Mesa ``DataCollector`` records the day's model-level series.
+
+Mesa's ``Model`` is the registry of provider agents and the home of the DataCollector,
+not a second clock: SimPy's ``env.now`` (minutes) is the only time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import mesa
+import numpy as np
+import simpy
+
+from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
+from sim.config.schema import SimConfig
+from sim.demand import acute_episodes, practice_requests
+from sim.metrics.records import NO_PRACTICE, NOT_SOUGHT, Recorder
+from sim.population import synthesise, yearly_update
+from sim.rng import Streams
+from sim.rules.base import make_rules
+from sim.services.hospital import EpisodeState, Hospital
+from sim.services.practice import Practice, build_diaries, create_practices, list_people
+
+
+class SimModel(mesa.Model):
+    """One replication of one scenario. ``SimModel(config, r).run()`` returns the recorder."""
+
+    def __init__(self, config: SimConfig, replication: int = 0) -> None:
+        super().__init__(rng=int(config.seed) * 1_000_003 + replication)
+        self.config = config
+        self.replication = replication
+        self.streams = Streams(config.seed, replication)
+        self.calendar = Calendar(config.start_year, config.warmup_days, round(config.years * DAYS_PER_YEAR))
+        self.env = simpy.Environment()
+        self.group_names = tuple(config.demand.episode_groups)
+        self.episode_groups = tuple(config.demand.episode_groups.values())
+
+        self.population = synthesise(config.population, self.streams("population.synthesis"))
+        self.practices: list[Practice] = create_practices(
+            self, config.organisation, self.population, self.streams("organisation.sites")
+        )
+        list_people(
+            self.population,
+            np.flatnonzero(self.population.alive),
+            self.practices,
+            self.streams("organisation.listing"),
+        )
+        self.diaries = build_diaries(self.practices)
+        self.hospital = Hospital(self, config.services.hospital, self.streams("hospital.ed.service"))
+        self.rules = make_rules(config.rules)
+        for rule in self.rules.values():
+            rule.setup(self)
+        self.recorder = Recorder(self)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "population|all": lambda m: m.population.count_alive(),
+                "ed_queue|all": lambda m: len(m.hospital.ed.resource.queue) if m.hospital.ed.resource else 0,
+                "beds_occupied|all": lambda m: m.hospital.in_bed,
+            }
+        )
+        self._episode_id = 0
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> Recorder:
+        """Simulate warm-up and measured days; return the records of the run."""
+        self.env.process(self._clock())
+        self.env.run(until=self.calendar.total_days * MINUTES_PER_DAY)
+        offered, used = self.diaries.today()
+        self.recorder.close_day(self.diaries.day, offered, used)
+        self.recorder.finish()
+        return self.recorder
+
+    def _clock(self) -> Generator[simpy.Event, None, None]:
+        weekday_of = self.calendar.weekday
+        for day in range(self.calendar.total_days):
+            if self.calendar.is_year_start(day):
+                self.yearly_tick(day)
+            if day == 0:
+                self.diaries.start(0, weekday_of)
+            else:
+                offered, used = self.diaries.advance(weekday_of)
+                self.recorder.close_day(day - 1, offered, used)
+            if day == self.calendar.warmup_days:
+                self.recorder.snapshot_population(day)
+            self.daily_tick(day)
+            yield self.env.timeout(MINUTES_PER_DAY)
+        self.recorder.snapshot_population(self.calendar.total_days)
+
+    # ------------------------------------------------------------------ ticks
+    def yearly_tick(self, day: int) -> None:
+        """Population change of one year and listing of new residents."""
+        change = yearly_update(self.population, self.config.population, self.streams)
+        list_people(self.population, change.new_indices, self.practices, self.streams("organisation.listing"))
+        self.recorder.year_change(day, change)
+
+    def daily_tick(self, day: int) -> None:
+        """Needs, care seeking, triage, booking and acute episodes of ``day`` (see module doc)."""
+        pop, cfg = self.population, self.config
+        weekday = self.calendar.weekday(day)
+        requests = practice_requests(pop, cfg.demand, day, weekday, self.streams("demand.requests"))
+        episodes = acute_episodes(pop, cfg.demand, day, self.streams("demand.episodes"))
+
+        status = np.zeros(len(requests), dtype=np.int8)
+        status[~self.rules["care_seeking"].seek(requests, self)] = NOT_SOUGHT
+        practice = pop.practice[requests.person]
+        status[(status == 0) & (practice < 0)] = NO_PRACTICE
+        active = np.flatnonzero(status == 0)
+        sub = requests.subset(active)
+        role, channel, minutes = self.rules["triage"].assign(sub, practice[active], self)
+        offset = self.rules["booking"].book(sub, practice[active], role, minutes, self)
+        self.recorder.requests(requests, practice, status, active, role, channel, minutes, offset)
+        self.recorder.access_snapshot(day, self.diaries.days_to_nth_free(self._standard_minutes()))
+
+        for i in range(len(episodes)):
+            ep = EpisodeState(
+                id=self._episode_id,
+                person=int(episodes.person[i]),
+                band=int(episodes.band[i]),
+                group=int(episodes.group[i]),
+                severe=bool(episodes.severe[i]),
+                practice=int(pop.practice[episodes.person[i]]),
+                onset=float(episodes.onset[i]),
+                u=episodes.u[i],
+            )
+            self._episode_id += 1
+            self.recorder.episodes.append(ep)
+            self.env.process(self.hospital.episode(ep))
+        self.datacollector.collect(self)
+
+    def _standard_minutes(self) -> float:
+        """Minutes of one standard in-person GP consultation (for the access snapshot)."""
+        return self.practices[0].spec.diary.gp_minutes.in_person if self.practices else 15.0

@@ -1,0 +1,86 @@
+"""Person state as a struct of NumPy arrays (one entry per person ever simulated).
+
+A region of a million people cannot be a million Python objects, so every person is an
+index into these arrays. Dead or emigrated people keep their index (``alive`` is False),
+so records that refer to a person id stay valid for the whole run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from sim.config.schema import AGE_BANDS
+
+BAND_EDGES = np.array([65.0, 80.0])  # lower edges of 65-79 and 80+
+
+
+def band_of(age: np.ndarray) -> np.ndarray:
+    """Age-band index (0: 0-64, 1: 65-79, 2: 80+) of each age in years."""
+    return np.searchsorted(BAND_EDGES, age, side="right").astype(np.int8)
+
+
+@dataclass
+class Population:
+    """Arrays of person attributes; rules and services work on index arrays or masks."""
+
+    age: np.ndarray  # float32, years
+    female: np.ndarray  # bool
+    area: np.ndarray  # int8, index into ``area_names``
+    x: np.ndarray  # float32, km east of the municipality centre
+    y: np.ndarray  # float32, km north of the municipality centre
+    conditions: np.ndarray  # uint16 bit mask, bit i = ``condition_names[i]``
+    practice: np.ndarray  # int32, listed practice index or -1 for none
+    alive: np.ndarray  # bool
+    area_names: tuple[str, ...] = ()
+    condition_names: tuple[str, ...] = ()
+    version: int = 0  # bumped whenever membership or ages change
+    _band_index: tuple[int, list[np.ndarray]] | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        """Number of person slots (alive or not)."""
+        return len(self.age)
+
+    def count_alive(self) -> int:
+        """Number of people alive and resident."""
+        return int(self.alive.sum())
+
+    def band(self) -> np.ndarray:
+        """Age-band index of every person slot."""
+        return band_of(self.age)
+
+    def alive_by_band(self) -> list[np.ndarray]:
+        """Indices of living people in each age band (cached until the population changes)."""
+        if self._band_index is None or self._band_index[0] != self.version:
+            band = self.band()
+            idx = [np.flatnonzero(self.alive & (band == b)) for b in range(len(AGE_BANDS))]
+            self._band_index = (self.version, idx)
+        return self._band_index[1]
+
+    def has(self, condition: str) -> np.ndarray:
+        """Mask of persons with ``condition``."""
+        bit = self.condition_names.index(condition)
+        return (self.conditions >> bit) & 1 == 1
+
+    def n_conditions(self) -> np.ndarray:
+        """Number of chronic conditions of each person."""
+        c = self.conditions.astype(np.uint32)
+        count = np.zeros(self.n, dtype=np.int8)
+        for bit in range(len(self.condition_names)):
+            count += ((c >> bit) & 1).astype(np.int8)
+        return count
+
+    def append(self, other: Population) -> np.ndarray:
+        """Add the persons of ``other`` (births, migrants); return their new indices."""
+        start = self.n
+        for f in fields(self):
+            if isinstance(getattr(self, f.name), np.ndarray):
+                setattr(self, f.name, np.concatenate([getattr(self, f.name), getattr(other, f.name)]))
+        self.touch()
+        return np.arange(start, self.n)
+
+    def touch(self) -> None:
+        """Mark the population as changed so cached indices are rebuilt."""
+        self.version += 1

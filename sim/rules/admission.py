@@ -1,0 +1,61 @@
+"""Admission: whether an episode seen in the emergency department is admitted, and for how long."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.calendar import MINUTES_PER_DAY
+from sim.config.schema import AGE_BANDS
+from sim.config.validation import Validated, at_least
+from sim.rules.base import Rule, register
+
+if TYPE_CHECKING:
+    from sim.model import SimModel
+    from sim.services.hospital import EpisodeState
+
+
+class AdmissionRule(Rule):
+    """Decides admission after the ED and the length of stay (minutes)."""
+
+    family = "admission"
+
+    def decide(self, episode: EpisodeState, model: SimModel) -> tuple[bool, float]:
+        """Return (admitted, length of stay in minutes; 0 when not admitted)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class AdmitParams(Validated):
+    """Parameters of the default admission rule."""
+
+    severe_odds_ratio: float = at_least(0.0, 3.0)
+
+
+@register
+class ByGroupProbability(AdmissionRule):
+    """Admit with the group's probability (``services.hospital.admit_probability``), its odds
+    multiplied by ``severe_odds_ratio`` for severe episodes; exponential length of stay
+    with the age band's mean (``services.hospital.los_days``)."""
+
+    name = "default"
+    Params = AdmitParams
+
+    def setup(self, model: SimModel) -> None:
+        super().setup(model)
+        hosp = model.config.services.hospital
+        self.p = np.array(
+            [hosp.admit_probability.get(g, hosp.admit_probability_default) for g in model.group_names]
+        )
+        self.los = np.array([hosp.los_days.get(b, 1.0) for b in AGE_BANDS]) * MINUTES_PER_DAY
+
+    def decide(self, episode: EpisodeState, model: SimModel) -> tuple[bool, float]:
+        p = self.p[episode.group]
+        if episode.severe and 0 < p < 1:
+            odds = p / (1 - p) * self.params.severe_odds_ratio
+            p = odds / (1 + odds)
+        if episode.u[1] >= p:
+            return False, 0.0
+        return True, float(-np.log1p(-episode.u[2]) * self.los[episode.band])

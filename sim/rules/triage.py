@@ -1,0 +1,61 @@
+"""Triage and delegation: which role handles a request, over which channel, for how long."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.config.schema import CHANNELS
+from sim.rules.base import Rule, register
+from sim.services.diary import GP, NURSE
+
+if TYPE_CHECKING:
+    from sim.demand.needs import Requests
+    from sim.model import SimModel
+
+VIDEO, IN_PERSON = CHANNELS.index("video"), CHANNELS.index("in_person")
+
+
+class TriageRule(Rule):
+    """Assigns each request a role, a channel and clinician minutes."""
+
+    family = "triage"
+
+    def assign(
+        self, requests: Requests, practice: np.ndarray, model: SimModel
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (role, channel, minutes) arrays for requests listed at ``practice``."""
+        raise NotImplementedError
+
+
+@register
+class DelegateWhereAble(TriageRule):
+    """Nurse-eligible requests go to a nurse where the practice has nurses and delegates;
+    video requests become in-person where the practice offers no video."""
+
+    name = "default"
+
+    def setup(self, model: SimModel) -> None:
+        super().setup(model)
+        ps = model.practices
+        self.delegates = np.array([p.delegates_to_nurse for p in ps], dtype=bool)
+        self.video = np.array([p.spec.video for p in ps], dtype=bool)
+        self.minutes = np.array(
+            [
+                [
+                    [getattr(m, c) for c in CHANNELS]
+                    for m in (p.spec.diary.gp_minutes, p.spec.diary.nurse_minutes)
+                ]
+                for p in ps
+            ]
+        ).reshape(len(ps), 2, len(CHANNELS))
+
+    def assign(
+        self, requests: Requests, practice: np.ndarray, model: SimModel
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        role = np.where(requests.nurse_eligible & self.delegates[practice], NURSE, GP).astype(np.int8)
+        channel = requests.channel.copy()
+        channel[(channel == VIDEO) & ~self.video[practice]] = IN_PERSON
+        minutes = self.minutes[practice, role, channel]
+        return role, channel, minutes

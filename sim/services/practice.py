@@ -1,0 +1,131 @@
+"""General practices as Mesa agents, created from the organisation config.
+
+Each practice is one Mesa agent (hundreds, not millions), holding its staff, opening
+hours and site. Its diary lives in the shared :class:`~sim.services.diary.Diaries`
+arrays, at index ``practice.index``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.calendar import MINUTES_PER_HOUR, WEEKDAYS
+from sim.config.schema import OrganisationConfig, PracticeTypeConfig
+from sim.population.state import Population
+from sim.services.diary import GP, NURSE, ROLES, Diaries
+
+if TYPE_CHECKING:
+    from sim.model import SimModel
+
+
+class Practice(mesa.Agent):
+    """A general practice: solo, partnership or health house."""
+
+    def __init__(
+        self,
+        model: SimModel,
+        index: int,
+        kind: str,
+        spec: PracticeTypeConfig,
+        gp_fte: float,
+        site: tuple[float, float],
+        list_size_per_gp: float,
+    ) -> None:
+        super().__init__(model)
+        self.index = index
+        self.kind = kind
+        self.spec = spec
+        self.gp_fte = gp_fte
+        self.nurse_fte = gp_fte * spec.nurses_per_gp
+        self.x, self.y = site
+        self.list_capacity = gp_fte * list_size_per_gp
+        self.open_hours = np.zeros((7, 2))  # per weekday: (open, close) clock hours, 0/0 = closed
+        for day, hours in spec.hours.items():
+            self.open_hours[WEEKDAYS.index(day)] = (hours.open, hours.close)
+
+    def minutes_open(self, weekday: int) -> float:
+        """Minutes the practice is open on ``weekday`` (0 = Monday)."""
+        o, c = self.open_hours[weekday]
+        return (c - o) * MINUTES_PER_HOUR
+
+    def is_open_at(self, weekday: int, minute_of_day: float) -> bool:
+        """True when the practice is open at ``minute_of_day`` on ``weekday``."""
+        o, c = self.open_hours[weekday] * MINUTES_PER_HOUR
+        return o <= minute_of_day < c
+
+    def weekly_capacity(self) -> np.ndarray:
+        """Clinician minutes on offer, shape (roles, 7 weekdays).
+
+        Each role's weekly clinical hours per FTE are spread over the open weekdays in
+        proportion to their opening hours: longer opening spreads the same hours unless
+        staff is added.
+        """
+        open_min = np.array([self.minutes_open(w) for w in range(7)])
+        spread = open_min / open_min.sum() if open_min.sum() > 0 else open_min
+        cap = np.zeros((len(ROLES), 7))
+        cap[GP] = self.gp_fte * self.spec.gp_clinical_hours_per_week * MINUTES_PER_HOUR * spread
+        cap[NURSE] = self.nurse_fte * self.spec.nurse_clinical_hours_per_week * MINUTES_PER_HOUR * spread
+        return cap
+
+    @property
+    def delegates_to_nurse(self) -> bool:
+        """True when the practice has nurses and delegates eligible work to them."""
+        return self.spec.nurse_delegation and self.nurse_fte > 0
+
+
+def plan_practices(
+    org: OrganisationConfig, population_size: int
+) -> list[tuple[str, PracticeTypeConfig, float]]:
+    """Return (type, spec, GP FTE) for each practice needed to list ``population_size`` people."""
+    total_fte = population_size / org.list_size_per_gp
+    plan = []
+    for kind, spec in org.practice_types.items():
+        fte = total_fte * spec.gp_share
+        if fte <= 0:
+            continue
+        n = max(1, round(fte / spec.gps_per_practice))
+        plan += [(kind, spec, fte / n)] * n
+    return plan
+
+
+def create_practices(
+    model: SimModel, org: OrganisationConfig, pop: Population, rng: np.random.Generator
+) -> list[Practice]:
+    """Create the practice agents, sited at the homes of randomly drawn residents."""
+    plan = plan_practices(org, pop.count_alive())
+    homes = rng.choice(np.flatnonzero(pop.alive), size=len(plan), replace=len(plan) > pop.n)
+    return [
+        Practice(model, i, kind, spec, fte, (float(pop.x[h]), float(pop.y[h])), org.list_size_per_gp)
+        for i, ((kind, spec, fte), h) in enumerate(zip(plan, homes, strict=True))
+    ]
+
+
+def build_diaries(practices: list[Practice]) -> Diaries:
+    """One diary per practice, with its weekly capacity and booking settings."""
+    weekly = np.stack([p.weekly_capacity() for p in practices]) if practices else np.zeros((0, 2, 7))
+    share = np.array([p.spec.diary.same_day_share for p in practices])
+    horizon = max((p.spec.diary.booking_horizon_days for p in practices), default=1)
+    return Diaries(weekly, share, horizon)
+
+
+def list_people(
+    pop: Population, who: np.ndarray, practices: list[Practice], rng: np.random.Generator
+) -> None:
+    """List persons ``who`` with practices that have room, in proportion to the room left.
+
+    People who find no practice with room stay unlisted (practice = -1).
+    """
+    if len(who) == 0 or not practices:
+        return
+    capacity = np.array([p.list_capacity for p in practices])
+    listed = np.bincount(pop.practice[pop.alive & (pop.practice >= 0)], minlength=len(practices))
+    room = np.maximum(capacity - listed, 0.0)
+    n_fit = int(min(len(who), np.floor(room.sum())))
+    if n_fit <= 0:
+        return
+    chosen = rng.choice(len(practices), size=n_fit, p=room / room.sum())
+    order = rng.permutation(len(who))[:n_fit]
+    pop.practice[who[order]] = chosen.astype(np.int32)
