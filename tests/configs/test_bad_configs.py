@@ -1,0 +1,102 @@
+"""Bad input is rejected with a one-line message naming the key, a non-zero exit and no results."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.config import ConfigError
+
+BAD = [
+    ("population.size=-5", "population.size"),
+    ("population.sise=5", "population.sise"),
+    ("demand.same_day_share=1.5", "demand.same_day_share"),
+    ("organisation.practice_types.solo.hours.mon.close=6", "organisation.practice_types.solo.hours.mon.close"),
+    ("services.hospital.ed.servers=-1", "services.hospital.ed.servers"),
+    ("years=0", "years"),
+    ("population.size=abc", "population.size"),
+    ("rules.triage.name=nope", "rules.triage.name"),
+    ("organisation.practice_types.solo.diary.booking_horizon_days=0",
+     "organisation.practice_types.solo.diary.booking_horizon_days"),
+    ("services.hospital.ed.service.dist=gamma", "services.hospital.ed.service.dist"),
+    ("organisation.practice_types.solo.gp_share=0.5", "organisation.practice_types"),
+    ("demand.episode_groups.fracture.primary_care_treatable=-0.1",
+     "demand.episode_groups.fracture.primary_care_treatable"),
+]
+
+
+@pytest.mark.parametrize(("override", "key"), BAD)
+def test_api_rejects_bad_config_naming_the_key(override: str, key: str) -> None:
+    with pytest.raises(Exception) as info:
+        config = sim.load_config([override])
+        sim.runner.check(config)
+    text = str(info.value)
+    assert key in text, text
+
+
+@pytest.mark.parametrize(("override", "key"), BAD[:7] + [("scenario=nonexistent", "scenario")])
+def test_cli_rejects_bad_config(tmp_path: Path, override: str, key: str) -> None:
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", override, f"hydra.run.dir={out}"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr  # one line, no traceback
+    assert key in lines[0] and "Traceback" not in proc.stderr
+    assert not list(out.glob("kpis.*")) if out.exists() else True
+
+
+def test_bad_sweep_value_is_caught_before_any_job(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "-m", "population.size=100,-3", f"hydra.sweep.dir={tmp_path}/sweep"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "population.size" in proc.stderr
+    assert not list(tmp_path.rglob("kpis.*"))
+
+
+def test_direct_construction_names_the_field() -> None:
+    from sim.config.schema import Hours, PopulationConfig
+
+    with pytest.raises(ConfigError, match="close"):
+        Hours(open=17, close=8)
+    with pytest.raises(ConfigError, match="size"):
+        PopulationConfig(size=0)
+
+
+def test_failed_run_leaves_no_valid_looking_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash inside a run writes a manifest with the error and no kpis."""
+    from omegaconf import OmegaConf
+
+    from sim.cli import hydra_app
+
+    class FakeHydra:
+        class runtime:  # noqa: N801 - mimics HydraConfig's attribute names
+            output_dir = str(tmp_path)
+
+        class overrides:  # noqa: N801
+            task: list[str] = []
+
+        mode = None
+
+    monkeypatch.setattr(hydra_app.HydraConfig, "get", staticmethod(lambda: FakeHydra))
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(hydra_app, "run", boom)
+    (tmp_path / "kpis.csv").write_text("stale")
+    cfg = OmegaConf.create({"population": {"size": 100}})
+    with pytest.raises(SystemExit) as info:
+        hydra_app.task(cfg)
+    assert info.value.code != 0
+    assert not (tmp_path / "kpis.csv").exists()
+    manifest = (tmp_path / "manifest.json").read_text()
+    assert "simulated failure" in manifest and '"status": "error' in manifest

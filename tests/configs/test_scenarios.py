@@ -1,0 +1,63 @@
+"""Every scenario file composes, runs at a tiny size, and writes the contracted tables."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim
+from tests.conftest import small_config
+
+SCENARIOS = sorted(p.stem for p in (Path(__file__).parents[2] / "configs" / "scenario").glob("*.yaml"))
+REQUIRED_KPIS = {
+    "population", "gp_contacts_per_person_year", "utilisation", "routine_wait_days_mean", "same_day_share",
+    "admissions_per_1000_65plus", "avoidable_admissions_per_1000_65plus",
+}
+
+
+def test_there_are_scenarios() -> None:
+    assert {"baseline", "health_houses"} <= set(SCENARIOS)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario_composes_and_runs(scenario: str) -> None:
+    config = small_config([f"scenario={scenario}"], size=1500, years=0.05)
+    assert config.scenario.name == scenario
+    assert config.scenario.description.strip(), "a scenario needs a one-sentence description for planners"
+    results = sim.run(config)
+    assert REQUIRED_KPIS <= set(results.kpis["metric"])
+    assert (results.kpis["scenario"] == scenario).all()
+
+
+def test_cli_writes_contracted_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "scenario=baseline", "population.size=20000", "replications=2",
+         "years=1", "workers=2", f"hydra.run.dir={out}"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert list(kpis.columns) == ["scenario", "replication", "seed", "metric", "group", "value", "unit"]
+    assert REQUIRED_KPIS <= set(kpis["metric"])
+    assert sorted(kpis["replication"].unique()) == [0, 1]
+    pd.testing.assert_frame_equal(kpis, pd.read_parquet(out / "kpis.parquet"), check_dtype=False)
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert list(ts.columns) == ["scenario", "replication", "day", "metric", "group", "value"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "ok"
+    assert {"config_hash", "seeds", "packages", "git_commit", "wall_seconds"} <= set(manifest)
+    assert (out / "kpis.png").stat().st_size > 10_000
+
+
+def test_health_houses_changes_the_organisation() -> None:
+    base = small_config(["scenario=baseline"])
+    houses = small_config(["scenario=health_houses"])
+    assert base.organisation.practice_types["solo"].gp_share > 0
+    assert houses.organisation.practice_types["solo"].gp_share == 0
+    assert houses.organisation.practice_types["health_house"].gp_share > 0

@@ -1,0 +1,25 @@
+"""Shared fixtures: small configurations composed from the repository's configs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+import pytest
+
+import sim
+from sim.config import SimConfig
+
+# Statistical studies run at a small size in CI; SIM_FULL=1 runs them at full size.
+FULL = os.environ.get("SIM_FULL") == "1"
+
+
+def small_config(overrides: Sequence[str] = (), size: int = 3000, years: float = 0.15) -> SimConfig:
+    """The default (Danish baseline) config at a small size, with extra Hydra-style overrides."""
+    return sim.load_config([f"population.size={size}", f"years={years}", "warmup_days=7", *overrides])
+
+
+@pytest.fixture
+def make_config() -> Callable[..., SimConfig]:
+    """Factory fixture: ``make_config(["scenario=health_houses"], size=2000)``."""
+    return small_config
