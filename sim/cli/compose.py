@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ from omegaconf import OmegaConf
 from sim.config.schema import SimConfig
 
 SCHEMA_NAME = "sim_schema"
+# The mutable schema classes live here so that pickle (joblib and other launchers send the
+# config store to worker processes) finds them by reference: sim.cli.compose.mirrors.<Name>.
+mirrors = types.SimpleNamespace()
 
 
 def config_dir() -> str:
@@ -65,7 +69,14 @@ def mirror(cls: type) -> type:
             factory = f.default_factory
             default = dataclasses.field(default_factory=lambda factory=factory: _mirror_value(factory()))
         specs.append((f.name, _mirror_type(hints[f.name]), default))
-    return dataclasses.make_dataclass(cls.__name__, specs)
+    made = dataclasses.make_dataclass(cls.__name__, specs)
+    made.__module__ = __name__
+    made.__qualname__ = f"mirrors.{cls.__name__}"
+    setattr(mirrors, cls.__name__, made)
+    return made
+
+
+mirror(SimConfig)  # build every schema class at import, in worker processes too
 
 
 def register_schema() -> None:

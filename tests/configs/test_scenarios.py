@@ -61,3 +61,17 @@ def test_health_houses_changes_the_organisation() -> None:
     assert base.organisation.practice_types["solo"].gp_share > 0
     assert houses.organisation.practice_types["solo"].gp_share == 0
     assert houses.organisation.practice_types["health_house"].gp_share > 0
+
+
+def test_joblib_multirun_writes_one_result_per_job(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "-m", "scenario=baseline,health_houses", "population.size=2000",
+         "years=0.05", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep}"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    scenarios = sorted(pd.read_csv(p)["scenario"].iloc[0] for p in sweep.glob("*/kpis.csv"))
+    assert scenarios == ["baseline", "health_houses"]
+    for manifest in sweep.glob("*/manifest.json"):
+        assert json.loads(manifest.read_text())["status"] == "ok"
