@@ -90,6 +90,7 @@ class SimModel(mesa.Model):
         self.env.run(until=self.calendar.total_days * MINUTES_PER_DAY)
         offered, used = self.diaries.today()
         self.recorder.close_day(self.diaries.day, offered, used)
+        self.recorder.snapshot_population(self.calendar.total_days)
         self.recorder.finish()
         return self.recorder
 
@@ -107,7 +108,6 @@ class SimModel(mesa.Model):
                 self.recorder.snapshot_population(day)
             self.daily_tick(day)
             yield self.env.timeout(MINUTES_PER_DAY)
-        self.recorder.snapshot_population(self.calendar.total_days)
 
     # ------------------------------------------------------------------ ticks
     def yearly_tick(self, day: int) -> None:

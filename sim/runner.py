@@ -9,6 +9,7 @@ tables as a sequential one.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -77,7 +78,8 @@ def run(
     workers = config.workers if workers is None else workers
     reps = range(config.replications)
     if workers > 1 and config.replications > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, config.replications)) as pool:
+        context = multiprocessing.get_context("forkserver")  # no fork of a threaded parent
+        with ProcessPoolExecutor(max_workers=min(workers, config.replications), mp_context=context) as pool:
             parts = []
             for part in pool.map(run_replication, [config] * len(reps), reps):
                 parts.append(part)

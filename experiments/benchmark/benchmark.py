@@ -170,11 +170,20 @@ def cpu_model() -> str:
 
 
 def machine_facts() -> dict:
-    """Cores, Python version, CPU model, commit and time of the benchmark."""
+    """Cores, Python version, CPU model, commit (``+dirty`` if sim/ or configs/ differ) and time."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
         ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "sim", "configs"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        if dirty:
+            commit += "+dirty"  # uncommitted changes to the model or its configs
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     return {

@@ -27,10 +27,11 @@ PER_65 = "per 1000 aged 65+ per year"
 
 def compute_kpis(model: SimModel) -> list[Row]:
     """All KPIs of a finished run."""
+    requests = window_requests(model)
     return [
         *population_kpis(model),
-        *capacity_kpis(model),
-        *access_kpis(model),
+        *capacity_kpis(model, requests),
+        *access_kpis(model, requests),
         *admission_kpis(model),
     ]
 
@@ -73,7 +74,7 @@ def _diary_window(model: SimModel) -> tuple[np.ndarray, np.ndarray, int]:
     return offered, used, len(keep)
 
 
-def capacity_kpis(model: SimModel) -> Iterator[Row]:
+def capacity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     """Clinician hours on offer, contacts supplied and utilisation, by role and practice type."""
     offered, used, n_days = _diary_window(model)
     weeks = max(n_days, 1) / 7.0
@@ -84,7 +85,6 @@ def capacity_kpis(model: SimModel) -> Iterator[Row]:
         float(offered[:, 1].sum() / MINUTES_PER_HOUR / weeks),
         "hours per week",
     )
-    req = _window_requests(model)
     years = model.calendar.years
     for r, role in enumerate(ROLES):
         served = np.count_nonzero((req["status"] == BOOKED) & (req["role"] == r))
@@ -110,7 +110,8 @@ def capacity_kpis(model: SimModel) -> Iterator[Row]:
     )
 
 
-def _window_requests(model: SimModel) -> dict[str, np.ndarray]:
+def window_requests(model: SimModel) -> dict[str, np.ndarray]:
+    """Request records made in the measured period (after warm-up)."""
     table = model.recorder.request_table
     if not table:
         return {k: np.empty(0) for k in ("day", "status", "role", "offset", "same_day", "band", "practice")}
@@ -119,7 +120,7 @@ def _window_requests(model: SimModel) -> dict[str, np.ndarray]:
     return {k: v[keep] for k, v in table.items()}
 
 
-def access_kpis(model: SimModel) -> Iterator[Row]:
+def access_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     """Opening hours per 1000, waits, same-day share, days to third available, contacts."""
     pop_end = model.recorder.population_counts[-1].total
     open_h = sum(p.minutes_open(w) for p in model.practices for w in range(7)) / MINUTES_PER_HOUR
@@ -141,7 +142,6 @@ def access_kpis(model: SimModel) -> Iterator[Row]:
     value = float(np.mean(np.concatenate(third))) if third and len(third[0]) else float("nan")
     yield "days_to_third_available", "all", value, "days"
 
-    req = _window_requests(model)
     booked = req["status"] == BOOKED
     yield (
         "same_day_share",

@@ -15,17 +15,24 @@ BAD = [
     ("population.size=-5", "population.size"),
     ("population.sise=5", "population.sise"),
     ("demand.same_day_share=1.5", "demand.same_day_share"),
-    ("organisation.practice_types.solo.hours.mon.close=6", "organisation.practice_types.solo.hours.mon.close"),
+    (
+        "organisation.practice_types.solo.hours.mon.close=6",
+        "organisation.practice_types.solo.hours.mon.close",
+    ),
     ("services.hospital.ed.servers=-1", "services.hospital.ed.servers"),
     ("years=0", "years"),
     ("population.size=abc", "population.size"),
     ("rules.triage.name=nope", "rules.triage.name"),
-    ("organisation.practice_types.solo.diary.booking_horizon_days=0",
-     "organisation.practice_types.solo.diary.booking_horizon_days"),
+    (
+        "organisation.practice_types.solo.diary.booking_horizon_days=0",
+        "organisation.practice_types.solo.diary.booking_horizon_days",
+    ),
     ("services.hospital.ed.service.dist=gamma", "services.hospital.ed.service.dist"),
     ("organisation.practice_types.solo.gp_share=0.5", "organisation.practice_types"),
-    ("demand.episode_groups.fracture.primary_care_treatable=-0.1",
-     "demand.episode_groups.fracture.primary_care_treatable"),
+    (
+        "demand.episode_groups.fracture.primary_care_treatable=-0.1",
+        "demand.episode_groups.fracture.primary_care_treatable",
+    ),
 ]
 
 
@@ -38,12 +45,14 @@ def test_api_rejects_bad_config_naming_the_key(override: str, key: str) -> None:
     assert key in text, text
 
 
-@pytest.mark.parametrize(("override", "key"), BAD[:7] + [("scenario=nonexistent", "scenario")])
+@pytest.mark.parametrize(("override", "key"), [*BAD[:7], ("scenario=nonexistent", "scenario")])
 def test_cli_rejects_bad_config(tmp_path: Path, override: str, key: str) -> None:
     out = tmp_path / "run"
     proc = subprocess.run(
         [sys.executable, "-m", "sim", override, f"hydra.run.dir={out}"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode != 0
     lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
@@ -55,7 +64,9 @@ def test_cli_rejects_bad_config(tmp_path: Path, override: str, key: str) -> None
 def test_bad_sweep_value_is_caught_before_any_job(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "-m", "population.size=100,-3", f"hydra.sweep.dir={tmp_path}/sweep"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode != 0
     assert "population.size" in proc.stderr
@@ -82,7 +93,7 @@ def test_failed_run_leaves_no_valid_looking_result(tmp_path: Path, monkeypatch: 
             output_dir = str(tmp_path)
 
         class overrides:  # noqa: N801
-            task: list[str] = []
+            task: tuple[str, ...] = ()
 
         mode = None
 

@@ -25,9 +25,9 @@ def test_hash_changes_with_any_value() -> None:
 def test_types_are_checked() -> None:
     with pytest.raises(ConfigError, match="seed: expected an integer"):
         from_dict({"seed": 1.5})
-    with pytest.raises(ConfigError, match="output.csv: expected true or false"):
+    with pytest.raises(ConfigError, match=r"output\.csv: expected true or false"):
         from_dict({"output": {"csv": "yes"}})
-    with pytest.raises(ConfigError, match="population.age_bands: expected a mapping"):
+    with pytest.raises(ConfigError, match=r"population\.age_bands: expected a mapping"):
         from_dict({"population": {"age_bands": [1, 2]}})
 
 

@@ -19,7 +19,9 @@ def weekday_of(day: int) -> int:
     return day % 7
 
 
-def diaries_with(routine: list[list[float]], same_day_share: float = 0.0, horizon: int | None = None) -> Diaries:
+def diaries_with(
+    routine: list[list[float]], same_day_share: float = 0.0, horizon: int | None = None
+) -> Diaries:
     """Diaries whose routine pool of (practice p, GP) is exactly ``routine[p]`` (one value per offset).
 
     Built with a flat weekly capacity and then overwritten, so that a test states the free

@@ -1,0 +1,188 @@
+"""Reproducibility (DESIGN section 8): same config and seed give identical tables, alone or
+in a sweep, sequentially or in parallel; adding capacity leaves the demand stream unchanged
+(common random numbers); parameters are not changed by a run; streams are order-independent.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.config import config_hash
+from sim.model import SimModel
+from sim.output import write_tables
+from sim.rng import Streams, stream_seed
+from tests.conftest import small_config
+
+TYPES = ("solo", "partnership")
+REQUEST_COLUMNS = ("day", "person", "band", "channel", "same_day")
+EPISODE_COLUMNS = ("person", "band", "group", "severe", "onset")
+
+
+def simulate(overrides: Sequence[str] = (), replication: int = 0, **size) -> SimModel:
+    model = SimModel(small_config(overrides, **size), replication)
+    model.run()
+    return model
+
+
+def gp_hours(value: float) -> list[str]:
+    return [f"organisation.practice_types.{t}.gp_clinical_hours_per_week={value}" for t in TYPES]
+
+
+def kpi_csv(results: sim.Results, directory) -> str:
+    write_tables(results.kpis, None, directory)
+    return (directory / "kpis.csv").read_text()
+
+
+# ------------------------------------------------------------------ same config, same tables
+def test_two_sequential_runs_give_identical_tables(tmp_path):
+    config = small_config()
+    first, second = sim.run(config), sim.run(config)
+    pd.testing.assert_frame_equal(first.kpis, second.kpis)
+    pd.testing.assert_frame_equal(first.timeseries, second.timeseries)
+    assert len(first.kpis) > 20
+    assert kpi_csv(first, tmp_path / "a") == kpi_csv(second, tmp_path / "b")
+
+
+@pytest.fixture(scope="module")
+def three_replications():
+    config = small_config(["replications=3"])
+    return config, sim.run(config, workers=1), sim.run(config, workers=2)
+
+
+def test_sequential_and_parallel_runs_give_identical_tables(three_replications, tmp_path):
+    _, sequential, parallel = three_replications
+    assert sorted(sequential.kpis["replication"].unique()) == [0, 1, 2]
+    pd.testing.assert_frame_equal(sequential.kpis, parallel.kpis)
+    pd.testing.assert_frame_equal(sequential.timeseries, parallel.timeseries)
+    assert kpi_csv(sequential, tmp_path / "seq") == kpi_csv(parallel, tmp_path / "par")
+
+
+def test_a_replication_run_alone_equals_the_same_replication_in_a_sweep(three_replications):
+    config, sequential, _ = three_replications
+    alone = sim.run_replication(config, 2)
+    in_sweep = sequential.kpis[sequential.kpis["replication"] == 2].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone.kpis, in_sweep)
+
+
+def test_different_replications_give_different_results(three_replications):
+    _, sequential, _ = three_replications
+    k = sequential.kpis
+    values = [k[k["replication"] == r]["value"].to_numpy() for r in range(3)]
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        assert not np.allclose(values[a], values[b], equal_nan=True), (a, b)
+
+
+def test_a_different_seed_gives_different_results():
+    a = sim.run(small_config(["seed=1"])).kpis
+    b = sim.run(small_config(["seed=2"])).kpis
+    assert (a["seed"] == 1).all() and (b["seed"] == 2).all()
+    assert list(a["metric"]) == list(b["metric"])
+    assert not np.allclose(a["value"], b["value"], equal_nan=True)
+    ra, rb = simulate(["seed=1"]).recorder.request_table, simulate(["seed=2"]).recorder.request_table
+    assert len(ra["person"]) != len(rb["person"]) or not np.array_equal(ra["person"], rb["person"])
+
+
+# ------------------------------------------------------------------ common random numbers
+def test_more_ed_servers_leave_the_ed_arrivals_unchanged():
+    base = [
+        "rules.escalation.name=ed_only",
+        "services.hospital.ed.service.dist=exponential",
+        "services.hospital.ed.service.mean=2500",
+    ]
+    few = simulate([*base, "services.hospital.ed.servers=2"])
+    many = simulate([*base, "services.hospital.ed.servers=6"])
+    a, b = few.recorder.episode_table(), many.recorder.episode_table()
+    for column in EPISODE_COLUMNS:
+        np.testing.assert_array_equal(a[column], b[column], err_msg=column)
+    # every episode goes straight to the ED at its onset: the arrival streams are the same
+    np.testing.assert_array_equal(few.hospital.ed.records()["arrive"], many.hospital.ed.records()["arrive"])
+    assert len(a["onset"]) > 20
+    # ... while the capacity change did change the waits (the test is not vacuous)
+    wait_few = np.nanmean(few.hospital.ed.records()["start"] - few.hospital.ed.records()["arrive"])
+    wait_many = np.nanmean(many.hospital.ed.records()["start"] - many.hospital.ed.records()["arrive"])
+    assert wait_few > wait_many + 60
+
+
+def test_more_gp_hours_leave_the_requests_and_episodes_unchanged():
+    short, ample = simulate(gp_hours(18)), simulate(gp_hours(40))
+    ra, rb = short.recorder.request_table, ample.recorder.request_table
+    assert len(ra["day"]) > 1000
+    for column in REQUEST_COLUMNS:
+        np.testing.assert_array_equal(ra[column], rb[column], err_msg=column)
+    ea, eb = short.recorder.episode_table(), ample.recorder.episode_table()
+    for column in EPISODE_COLUMNS:
+        np.testing.assert_array_equal(ea[column], eb[column], err_msg=column)
+    # ... while the capacity change did change the bookings
+    assert not np.array_equal(ra["offset"], rb["offset"])
+
+
+# ------------------------------------------------------------------ parameters
+def test_parameters_unchanged_after_a_run():
+    overrides = ["replications=2", "services.hospital.ed.servers=4", *gp_hours(30)]
+    config = small_config(overrides)
+    before = copy.deepcopy(config)
+    sim.run(config)
+    assert config == before
+    assert config == small_config(overrides)
+    assert config_hash(config) == config_hash(small_config(overrides))
+
+
+def test_config_is_frozen():
+    config = small_config()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.seed = 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.services.hospital.ed.servers = 99
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.organisation.practice_types["solo"].gp_clinical_hours_per_week = 1.0
+    changed = dataclasses.replace(config, seed=config.seed + 1)
+    assert changed != config and changed.seed == config.seed + 1
+
+
+# ------------------------------------------------------------------ named streams
+def test_a_stream_does_not_depend_on_which_streams_were_created_first():
+    one = Streams(2025, 0)
+    a1 = one("demand.requests").random(50)
+    other = Streams(2025, 0)
+    other("population.synthesis").random(1000)
+    other("hospital.ed.service").exponential(size=10)
+    a2 = other("demand.requests").random(50)
+    np.testing.assert_array_equal(a1, a2)
+
+
+def test_streams_are_cached_and_fresh_restarts_them():
+    s = Streams(7, 1)
+    g = s("x")
+    assert s("x") is g
+    first = g.random(5)
+    np.testing.assert_array_equal(s.fresh("x").random(5), first)
+    assert not np.array_equal(s("x").random(5), first)  # the cached one has moved on
+    assert s.names == ["x"]
+
+
+def test_stream_seeds_differ_by_name_replication_and_seed():
+    def state(seed, rep, name):
+        return tuple(stream_seed(seed, rep, name).generate_state(4))
+
+    base = state(2025, 0, "demand.requests")
+    assert base == state(2025, 0, "demand.requests")
+    assert base != state(2025, 0, "demand.episodes")
+    assert base != state(2025, 1, "demand.requests")
+    assert base != state(2026, 0, "demand.requests")
+    draws = {
+        key: Streams(seed, rep)(name).random(20).tobytes()
+        for key, (seed, rep, name) in {
+            "base": (2025, 0, "demand.requests"),
+            "name": (2025, 0, "demand.episodes"),
+            "rep": (2025, 1, "demand.requests"),
+            "seed": (2026, 0, "demand.requests"),
+        }.items()
+    }
+    assert len(set(draws.values())) == 4
