@@ -134,13 +134,17 @@ class Recorder:
             "severe",
             "practice",
             "onset",
-            "ed_arrive",
-            "ed_start",
-            "ed_end",
+            "ed_visit",
             "admit_time",
             "discharge_time",
         )
         table = {c: np.array([getattr(e, c) for e in eps]) for c in cols}
+        ed = self.model.hospital.ed.records()
+        visit = table["ed_visit"].astype(int) if eps else np.empty(0, int)
+        for name in ("arrive", "start", "end"):
+            values = np.full(len(eps), np.nan)
+            values[visit >= 0] = ed[name][visit[visit >= 0]]
+            table[f"ed_{name}"] = values
         table["route"] = np.array([e.route for e in eps], dtype=object)
         table["outcome"] = np.array([e.outcome for e in eps], dtype=object)
         return table

@@ -40,9 +40,7 @@ class EpisodeState:
     onset: float
     u: np.ndarray
     route: str = ""
-    ed_arrive: float = np.nan
-    ed_start: float = np.nan
-    ed_end: float = np.nan
+    ed_visit: int = -1  # index into the ED station's records, -1 when never there
     admit_time: float = np.nan
     discharge_time: float = np.nan
     outcome: str = "open"
@@ -67,8 +65,8 @@ class Hospital(mesa.Agent):
                 ep.outcome = "primary_care"
                 return
             yield env.timeout(self.cfg.referral_delay_minutes)
-        k = yield env.process(self.ed.serve())
-        ep.ed_arrive, ep.ed_start, ep.ed_end = self.ed.arrive[k], self.ed.start[k], self.ed.end[k]
+        ep.ed_visit = len(self.ed.arrive)  # serve() records this visit at this index, now
+        yield from self.ed.serve()
         admitted, stay = model.rules["admission"].decide(ep, model)
         if not admitted:
             ep.outcome = "ed_discharged"

@@ -315,8 +315,9 @@ def test_every_episode_has_exactly_one_outcome(accounted):
     ed = model.hospital.ed.records()
     in_ed = int(np.isnan(ed["end"]).sum())
     assert is_open.sum() == in_ed + in_transit.sum()
-    # every ED record belongs to one episode that got there
-    assert len(ed["arrive"]) == np.count_nonzero(finite(ep["ed_arrive"])) + in_ed
+    # every ED record belongs to exactly one episode, finished or still in the ED
+    assert len(ed["arrive"]) == np.count_nonzero(finite(ep["ed_arrive"]))
+    assert np.count_nonzero(is_open & finite(ep["ed_arrive"])) == in_ed
 
 
 def test_every_day_is_closed_once(accounted):
