@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -23,3 +25,10 @@ def small_config(overrides: Sequence[str] = (), size: int = 3000, years: float =
 def make_config() -> Callable[..., SimConfig]:
     """Factory fixture: ``make_config(["scenario=health_houses"], size=2000)``."""
     return small_config
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m sim ARGS`` as a user would, capturing its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=timeout
+    )

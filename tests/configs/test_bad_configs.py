@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import sim
 from sim.config import ConfigError
+from tests.conftest import run_cli
 
 BAD = [
     ("population.size=-5", "population.size"),
@@ -48,12 +47,7 @@ def test_api_rejects_bad_config_naming_the_key(override: str, key: str) -> None:
 @pytest.mark.parametrize(("override", "key"), [*BAD[:7], ("scenario=nonexistent", "scenario")])
 def test_cli_rejects_bad_config(tmp_path: Path, override: str, key: str) -> None:
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", override, f"hydra.run.dir={out}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_cli(override, f"hydra.run.dir={out}")
     assert proc.returncode != 0
     lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr  # one line, no traceback
@@ -62,12 +56,7 @@ def test_cli_rejects_bad_config(tmp_path: Path, override: str, key: str) -> None
 
 
 def test_bad_sweep_value_is_caught_before_any_job(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", "-m", "population.size=100,-3", f"hydra.sweep.dir={tmp_path}/sweep"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_cli("-m", "population.size=100,-3", f"hydra.sweep.dir={tmp_path}/sweep")
     assert proc.returncode != 0
     assert "population.size" in proc.stderr
     assert not list(tmp_path.rglob("kpis.*"))

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import sim
-from tests.conftest import small_config
+from tests.conftest import run_cli, small_config
 
 SCENARIOS = sorted(p.stem for p in (Path(__file__).parents[2] / "configs" / "scenario").glob("*.yaml"))
 REQUIRED_KPIS = {
@@ -41,21 +39,13 @@ def test_scenario_composes_and_runs(scenario: str) -> None:
 
 def test_cli_writes_contracted_outputs(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "scenario=baseline",
-            "population.size=20000",
-            "replications=2",
-            "years=1",
-            "workers=2",
-            f"hydra.run.dir={out}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = run_cli(
+        "scenario=baseline",
+        "population.size=20000",
+        "replications=2",
+        "years=1",
+        "workers=2",
+        f"hydra.run.dir={out}",
     )
     assert proc.returncode == 0, proc.stderr
     kpis = pd.read_csv(out / "kpis.csv")
@@ -81,22 +71,14 @@ def test_health_houses_changes_the_organisation() -> None:
 
 def test_joblib_multirun_writes_one_result_per_job(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "-m",
-            "scenario=baseline,health_houses",
-            "population.size=2000",
-            "years=0.05",
-            "hydra/launcher=joblib",
-            "hydra.launcher.n_jobs=2",
-            f"hydra.sweep.dir={sweep}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = run_cli(
+        "-m",
+        "scenario=baseline,health_houses",
+        "population.size=2000",
+        "years=0.05",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={sweep}",
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     scenarios = sorted(pd.read_csv(p)["scenario"].iloc[0] for p in sweep.glob("*/kpis.csv"))
