@@ -94,11 +94,10 @@ def capacity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     for kind in sorted(set(kinds)):
         sel = kinds == kind
         yield "utilisation", kind, _rate(used[sel].sum(), offered[sel].sum()), "share of offered time"
-    unmet = req["status"] != BOOKED
     yield (
         "requests_unmet",
         "all",
-        np.count_nonzero(unmet & (req["status"] <= NO_PRACTICE)) / years,
+        np.count_nonzero(np.isin(req["status"], (NO_SLOT, NO_PRACTICE))) / years,
         "requests per year",
     )
     yield "requests_unmet", "no_slot", np.count_nonzero(req["status"] == NO_SLOT) / years, "requests per year"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.metrics.records import BOOKED
+from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
 from sim.services.diary import ROLES
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def _request_series(model: SimModel) -> Iterator[TsRow]:
     routine = (table["status"] == BOOKED) & ~table["same_day"]
     count = np.bincount(day[routine], minlength=n_days)
     wait = np.bincount(day[routine], weights=table["offset"][routine], minlength=n_days)
-    unmet = np.bincount(day[table["status"] != BOOKED], minlength=n_days)
+    unmet = np.bincount(day[np.isin(table["status"], (NO_SLOT, NO_PRACTICE))], minlength=n_days)
     for d in np.flatnonzero(count):
         yield int(d), "routine_wait_days_mean", "all", float(wait[d] / count[d])
     for d in range(n_days):

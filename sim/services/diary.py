@@ -13,6 +13,8 @@ practices. Used minutes never exceed the minutes on offer, so utilisation is at 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 ROLES = ("gp", "nurse")
@@ -45,7 +47,7 @@ class Diaries:
         cap[self.closed] = 0.0
         return cap
 
-    def start(self, day: int, weekday_of) -> None:
+    def start(self, day: int, weekday_of: Callable[[int], int]) -> None:
         """Open the diaries on ``day``: fill today and the next ``horizon`` days."""
         self.day = day
         for k in range(self.horizon + 1):
@@ -54,7 +56,7 @@ class Diaries:
             self.same_day[:, :, k] = cap * self.share[:, :, 0]
             self.routine[:, :, k] = cap - self.same_day[:, :, k]
 
-    def advance(self, weekday_of) -> tuple[np.ndarray, np.ndarray]:
+    def advance(self, weekday_of: Callable[[int], int]) -> tuple[np.ndarray, np.ndarray]:
         """Close today and open tomorrow; return (offered, used) minutes of the closed day."""
         offered = self.offered[:, :, 0].copy()
         used = offered - self.routine[:, :, 0] - self.same_day[:, :, 0]
