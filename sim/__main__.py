@@ -5,13 +5,23 @@ Examples::
     sim                                            # baseline, default size
     sim scenario=health_houses replications=5      # another scenario
     sim -m scenario=baseline,health_houses hydra/launcher=joblib   # a sweep
+    sim check-calibration --size 20000 --replications 3   # targets beside simulated values
+
+``check-calibration`` is a subcommand of its own (sim/cli/calibration_cmd.py); it is
+dispatched before Hydra reads the command line.
 """
 
 from __future__ import annotations
 
+import sys
+
 
 def main() -> None:
     """Entry point of the ``sim`` console script and of ``python -m sim``."""
+    if len(sys.argv) > 1 and sys.argv[1] == "check-calibration":
+        from sim.cli.calibration_cmd import main as check_calibration
+
+        sys.exit(check_calibration(sys.argv[2:]))
     from sim.cli.hydra_app import run_hydra
 
     run_hydra()

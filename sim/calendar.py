@@ -43,10 +43,14 @@ class Calendar:
         """True when ``day`` lies in the measured period (after warm-up)."""
         return self.warmup_days <= day < self.total_days
 
-    def is_year_start(self, day: int) -> bool:
-        """True on the first day of each measured year after the first (yearly tick)."""
-        offset = day - self.warmup_days
-        return offset > 0 and offset % DAYS_PER_YEAR == 0
+    def tick_days(self) -> list[int]:
+        """Days of the yearly tick: day 0, then the first day of each measured year after the first."""
+        later = range(self.warmup_days + DAYS_PER_YEAR, self.total_days, DAYS_PER_YEAR)
+        return [0, *later]
+
+    def next_tick(self, day: int) -> int:
+        """The day of the yearly tick after ``day`` (or the end of the run)."""
+        return next((t for t in self.tick_days() if t > day), self.total_days)
 
     def year_of(self, day: int) -> int:
         """Calendar year that simulation ``day`` belongs to."""

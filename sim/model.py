@@ -4,9 +4,11 @@ Order of one day
 ================
 At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), in this order:
 
-1. **Yearly tick**, on the first day of each measured year after the first: everyone
-   ages one year, deaths, births and net migration (``sim.population.dynamics``); new
-   residents are listed with practices that have room.
+1. **Yearly tick**, on day 0 and on the first day of each later measured year: everyone
+   ages to the day, conditions, frailty and home care are derived anew, and the year's
+   births, deaths and migrations are drawn with their days (``sim.population.dynamics``).
+   Then, every day, the **population events** due that day are applied and people who
+   arrive are listed with practices that have room.
 2. **Diaries roll over**: yesterday is closed (its offered and used minutes per practice
    and role are recorded) and day ``d + horizon`` is opened.
 3. **Needs** of the day are drawn from the population (``sim.demand``): requests to
@@ -38,7 +40,7 @@ from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
 from sim.config.schema import SimConfig
 from sim.demand import acute_episodes, practice_requests
 from sim.metrics.records import NO_PRACTICE, NOT_SOUGHT, Recorder
-from sim.population import synthesise, yearly_update
+from sim.population import plan_year, synthesise
 from sim.rng import Streams
 from sim.rules.base import make_rules
 from sim.services.hospital import EpisodeState, Hospital
@@ -77,6 +79,9 @@ class SimModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "population|all": lambda m: m.population.count_alive(),
+                "population|0-64": lambda m: len(m.population.alive_by_band()[0]),
+                "population|65-79": lambda m: len(m.population.alive_by_band()[1]),
+                "population|80+": lambda m: len(m.population.alive_by_band()[2]),
                 "ed_queue|all": lambda m: len(m.hospital.ed.resource.queue) if m.hospital.ed.resource else 0,
                 "beds_occupied|all": lambda m: m.hospital.in_bed,
             }
@@ -96,9 +101,11 @@ class SimModel(mesa.Model):
 
     def _clock(self) -> Generator[simpy.Event, None, None]:
         weekday_of = self.calendar.weekday
+        ticks = set(self.calendar.tick_days())
         for day in range(self.calendar.total_days):
-            if self.calendar.is_year_start(day):
+            if day in ticks:
                 self.yearly_tick(day)
+            self.population_events(day)
             if day == 0:
                 self.diaries.start(0, weekday_of)
             else:
@@ -111,10 +118,16 @@ class SimModel(mesa.Model):
 
     # ------------------------------------------------------------------ ticks
     def yearly_tick(self, day: int) -> None:
-        """Population change of one year and listing of new residents."""
-        change = yearly_update(self.population, self.config.population, self.streams)
-        list_people(self.population, change.new_indices, self.practices, self.streams("organisation.listing"))
-        self.recorder.year_change(day, change)
+        """Age and re-derive everyone; draw the population events until the next tick."""
+        length = self.calendar.next_tick(day) - day
+        self.plan = plan_year(self.population, self.config.population, self.streams, day, length)
+
+    def population_events(self, day: int) -> None:
+        """Apply the births, deaths and migrations of ``day``; list the newcomers."""
+        counts, arrived = self.plan.apply(self.population, day)
+        if len(arrived):
+            list_people(self.population, arrived, self.practices, self.streams("organisation.listing"))
+        self.recorder.population_events(day, counts)
 
     def daily_tick(self, day: int) -> None:
         """Needs, care seeking, triage, booking and acute episodes of ``day`` (see module doc)."""

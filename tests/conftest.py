@@ -32,3 +32,15 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str
     return subprocess.run(
         [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=timeout
     )
+
+
+# Overrides that hold the population still (no births, migration or deaths to speak of), for
+# tests that replay the demand streams or need a stationary arrival process.
+FROZEN_POPULATION = (
+    "population.births_per_1000=0",
+    "population.net_migration_per_1000=0",
+    "population.mortality.male.A=0",
+    "population.mortality.male.B=1e-12",
+    "population.mortality.female.A=0",
+    "population.mortality.female.B=1e-12",
+)

@@ -10,6 +10,7 @@ command line (``organisation.practice_types.solo.gp_share=0.3``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,11 +39,13 @@ def _bands(v0: float, v1: float, v2: float) -> dict[str, float]:
 # ------------------------------------------------------------------ population
 @dataclass(frozen=True)
 class AgeBandConfig(Validated):
-    """One age band of the synthetic population: ages ``low``..``high`` and its share."""
+    """One age band: ages ``low``..``high``, its population share, and a linear tilt of the
+    density within the band (-1..1; positive means more people at the older end)."""
 
     low: int = non_negative(0)
     high: int = non_negative(64)
     share: float = probability(1.0)
+    tilt: float = between(-1.0, 1.0, 0.0)
 
     def checks(self) -> Iterator[tuple[str, str]]:
         if self.high < self.low:
@@ -50,10 +53,91 @@ class AgeBandConfig(Validated):
 
 
 @dataclass(frozen=True)
-class ConditionConfig(Validated):
-    """A chronic condition: prevalence by age band."""
+class GompertzMakeham(Validated):
+    """Annual death hazard ``A + B * exp(C * age)``."""
 
-    prevalence: dict[str, float] = probabilities(lambda: _bands(0.0, 0.0, 0.0))
+    A: float = non_negative(0.0005)
+    B: float = positive(3e-5)
+    C: float = positive(0.1)
+
+
+@dataclass(frozen=True)
+class MortalityConfig(Validated):
+    """Life-table mortality by sex; conditions and frailty shift risk between people."""
+
+    male: GompertzMakeham = field(default_factory=GompertzMakeham)
+    female: GompertzMakeham = field(default_factory=lambda: GompertzMakeham(0.0004, 1.5e-5, 0.105))
+    frailty_hazard_ratio: float = positive(2.0)
+
+
+@dataclass(frozen=True)
+class ConditionConfig(Validated):
+    """A chronic condition: prevalence at anchor ages (interpolated on the logit scale and
+    non-decreasing with age), sex difference, and its effect on mortality.
+
+    A person has the condition once their fixed liability exceeds the threshold of their
+    age, so prevalence rises with age without separate incidence draws, and people with a
+    high shared liability (``loading``) have several conditions (multimorbidity).
+    """
+
+    prevalence: dict[str, float] = probabilities(dict)  # keys: ages, e.g. {"40": 0.01, "70": 0.1}
+    female_odds_ratio: float = positive(1.0)
+    mortality_hazard_ratio: float = positive(1.0)
+    loading: float = between(0.0, 0.99, 0.5)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        try:
+            ages = sorted((float(k), v) for k, v in self.prevalence.items())
+        except ValueError:
+            yield "prevalence", "keys must be ages in years"
+            return
+        for (a0, p0), (a1, p1) in itertools.pairwise(ages):
+            if p1 < p0:
+                yield f"prevalence.{a1:g}", f"must not fall with age ({p1} at {a1:g} < {p0} at {a0:g})"
+            if p1 >= 1.0 or p0 >= 1.0:
+                yield "prevalence", "prevalence must be below 1"
+
+
+@dataclass(frozen=True)
+class FrailtyConfig(Validated):
+    """Frailty index in [0, 1] from age, conditions and the shared liability; home care and
+    living alone follow from it."""
+
+    intercept: float = between(-20, 20, -3.0)
+    per_decade_over_80: float = between(-10, 10, 1.0)
+    per_condition: float = between(-10, 10, 0.5)
+    liability: float = between(-10, 10, 0.5)
+    frail_threshold: float = probability(0.5)
+    home_care_threshold: float = probability(0.6)
+    lives_alone: dict[str, float] = probabilities(lambda: _bands(0.15, 0.3, 0.5))
+
+
+@dataclass(frozen=True)
+class AreaConfig(Validated):
+    """One kind of area: its population share, disc radius and distance from the centre (km)."""
+
+    share: float = probability(0.3)
+    radius_km: float = positive(3.0)
+    distance_km: float = non_negative(0.0)
+    count: int = at_least(1, 1)
+
+
+@dataclass(frozen=True)
+class GeographyConfig(Validated):
+    """A synthetic municipality: a main town at the centre, smaller towns on a ring around it,
+    and rural homes spread over the whole area; the hospital's position."""
+
+    areas: dict[str, AreaConfig] = field(
+        default_factory=lambda: {
+            "urban": AreaConfig(0.5, 3.0, 0.0, 1),
+            "town": AreaConfig(0.3, 1.5, 12.0, 4),
+            "rural": AreaConfig(0.2, 20.0, 0.0, 1),
+        }
+    )
+    hospital_distance_km: float = non_negative(20.0)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        yield from shares_sum_to_one("areas", {k: a.share for k, a in self.areas.items()})
 
 
 @dataclass(frozen=True)
@@ -63,18 +147,20 @@ class PopulationConfig(Validated):
     name: str = "national"
     size: int = positive(59_246)
     age_bands: dict[str, AgeBandConfig] = field(default_factory=dict)
-    female_share: float = probability(0.5)
-    area_shares: dict[str, float] = probabilities(lambda: {"urban": 0.5, "town": 0.3, "rural": 0.2})
-    area_radius_km: dict[str, float] = rates(lambda: {"urban": 3.0, "town": 8.0, "rural": 20.0})
-    mortality_per_1000: dict[str, float] = rates(lambda: _bands(0.0, 0.0, 0.0))
+    age_growth_rate: float = between(-0.1, 0.1, 0.0)
+    max_age: int = between(80, 120, 105)
+    geography: GeographyConfig = field(default_factory=GeographyConfig)
+    mortality: MortalityConfig = field(default_factory=MortalityConfig)
     births_per_1000: float = non_negative(0.0)
     net_migration_per_1000: float = between(-1000, 1000, 0.0)
     conditions: dict[str, ConditionConfig] = field(default_factory=dict)
+    frailty: FrailtyConfig = field(default_factory=FrailtyConfig)
 
     def checks(self) -> Iterator[tuple[str, str]]:
         if self.age_bands:
             yield from shares_sum_to_one("age_bands", {k: b.share for k, b in self.age_bands.items()})
-        yield from shares_sum_to_one("area_shares", self.area_shares)
+        if len(self.conditions) > 16:
+            yield "conditions", "at most 16 conditions (they are kept as a 16-bit mask)"
 
 
 # ------------------------------------------------------------------ demand

@@ -15,6 +15,7 @@ import numpy as np
 from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
+from sim.population.dynamics import EVENT_NAMES
 from sim.services.diary import ROLES
 
 if TYPE_CHECKING:
@@ -50,18 +51,24 @@ def _rate(num: float, den: float) -> float:
 
 
 def population_kpis(model: SimModel) -> Iterator[Row]:
-    """Population size and structure at the end, multimorbidity and deaths."""
+    """Population size and structure at the end, conditions, multimorbidity and deaths."""
     end = model.recorder.population_counts[-1]
     total = end.total
     yield "population", "all", float(total), "persons"
     for b, name in enumerate(AGE_BANDS):
         yield "population", name, float(end.by_band[b]), "persons"
-    yield "share_65plus", "all", _rate(end.by_band[1] + end.by_band[2], total), "share"
+    yield "share_65plus", "all", _rate(end.residents_65plus, total), "share"
     yield "share_80plus", "all", _rate(end.by_band[2], total), "share"
-    yield "multimorbidity_share_65plus", "all", _rate(end.multimorbid_65plus, end.residents_65plus), "share"
+    multi_old = end.multimorbid_by_band[1] + end.multimorbid_by_band[2]
+    yield "multimorbidity_share_65plus", "all", _rate(multi_old, end.residents_65plus), "share"
+    yield "multimorbidity_share_65plus", "80+", _rate(end.multimorbid_by_band[2], end.by_band[2]), "share"
+    for condition, n in end.condition_65plus.items():
+        yield "prevalence_65plus", condition, _rate(n, end.residents_65plus), "share"
     _, py = _person_years(model)
-    deaths = sum(c.deaths for d, c in model.recorder.year_changes if model.calendar.in_window(d))
-    yield "deaths_per_1000", "all", 1000.0 * _rate(deaths, py), "deaths per 1000 per year"
+    cal = model.calendar
+    events = model.recorder.events[cal.warmup_days : cal.total_days].sum(axis=0)
+    for k, name in enumerate(EVENT_NAMES):
+        yield f"{name}_per_1000", "all", 1000.0 * _rate(events[k], py), "per 1000 per year"
 
 
 def _diary_window(model: SimModel) -> tuple[np.ndarray, np.ndarray, int]:

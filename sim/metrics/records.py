@@ -16,7 +16,6 @@ from sim.config.schema import AGE_BANDS
 if TYPE_CHECKING:
     from sim.demand.needs import Requests
     from sim.model import SimModel
-    from sim.population.dynamics import YearChange
     from sim.services.hospital import EpisodeState
 
 # request status codes
@@ -26,12 +25,17 @@ STATUS_NAMES = ("booked", "no_slot", "no_practice", "not_sought")
 
 @dataclass(frozen=True)
 class PopulationCount:
-    """Living residents by age band on one day."""
+    """Living residents by age band on one day, with their chronic conditions."""
 
     day: int
     by_band: tuple[int, ...]
-    multimorbid_65plus: int
-    residents_65plus: int
+    multimorbid_by_band: tuple[int, ...]  # people with two or more conditions
+    condition_65plus: dict[str, int]  # people aged 65+ with each condition
+
+    @property
+    def residents_65plus(self) -> int:
+        """Living residents aged 65 and over."""
+        return self.by_band[1] + self.by_band[2]
 
     @property
     def total(self) -> int:
@@ -51,7 +55,8 @@ class Recorder:
         self.diary_used: list[np.ndarray] = []
         self.access_days: list[int] = []
         self.access: list[np.ndarray] = []  # days to third available, per practice
-        self.year_changes: list[tuple[int, YearChange]] = []
+        # births, immigrants, deaths and emigrants per day
+        self.events = np.zeros((model.calendar.total_days, 4), np.int64)
         self.population_counts: list[PopulationCount] = []
         self.request_table: dict[str, np.ndarray] = {}
 
@@ -104,19 +109,20 @@ class Recorder:
         self.access_days.append(day)
         self.access.append(days_to_third.astype(np.int16))
 
-    def year_change(self, day: int, change: YearChange) -> None:
-        """Record a yearly population update."""
-        self.year_changes.append((day, change))
+    def population_events(self, day: int, counts: np.ndarray) -> None:
+        """Record the numbers of births, immigrants, deaths and emigrants of ``day``."""
+        self.events[day] += counts
 
     def snapshot_population(self, day: int) -> None:
-        """Record the living population by age band on ``day``."""
+        """Record the living population by age band and its conditions on ``day``."""
         pop = self.model.population
-        band = pop.band()
         alive = pop.alive
-        by_band = tuple(int(np.count_nonzero(alive & (band == b))) for b in range(len(AGE_BANDS)))
-        old = alive & (band >= 1)
-        multi = int(np.count_nonzero(old & (pop.n_conditions() >= 2)))
-        self.population_counts.append(PopulationCount(day, by_band, multi, int(old.sum())))
+        by_band = tuple(int(np.count_nonzero(alive & (pop.band == b))) for b in range(len(AGE_BANDS)))
+        multi = alive & (pop.n_conditions() >= 2)
+        multi_band = tuple(int(np.count_nonzero(multi & (pop.band == b))) for b in range(len(AGE_BANDS)))
+        old = alive & (pop.band >= 1)
+        conds = {c: int(np.count_nonzero(old & pop.has(c))) for c in pop.condition_names}
+        self.population_counts.append(PopulationCount(day, by_band, multi_band, conds))
 
     def finish(self) -> None:
         """Concatenate the daily request batches into one table of arrays."""

@@ -1,7 +1,7 @@
-"""The simulated population: person arrays, their synthesis and their yearly change."""
+"""The simulated population: person arrays, their synthesis, mortality and yearly change."""
 
-from sim.population.dynamics import YearChange, yearly_update
+from sim.population.dynamics import EVENT_NAMES, EventPlan, plan_year
 from sim.population.state import Population, band_of
-from sim.population.synth import synthesise
+from sim.population.synth import derive, synthesise
 
-__all__ = ["Population", "YearChange", "band_of", "synthesise", "yearly_update"]
+__all__ = ["EVENT_NAMES", "EventPlan", "Population", "band_of", "derive", "plan_year", "synthesise"]

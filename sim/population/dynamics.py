@@ -1,8 +1,12 @@
-"""Yearly population change: ageing, deaths, births and net migration.
+"""Population change: a yearly plan of births, deaths and migration, applied day by day.
 
-Deaths use an annual probability per age band (``population.mortality_per_1000``).
-Births add newborns; net migration adds (or removes) people with the age mix of the
-configured bands. Each step draws from its own named stream.
+At each yearly tick (day 0, then the first day of each measured year) everyone ages to
+the tick, their conditions, frailty, home care and living arrangements are derived anew,
+and the coming interval's events are drawn: who dies and on which day (from the life
+table and each person's hazard ratio), how many are born and move in or out, and on
+which days. People who will arrive already get an index, not yet alive. Each day the
+model applies that day's events, so the population changes smoothly, and the counts
+satisfy births - deaths + immigrants - emigrants = change in population.
 """
 
 from __future__ import annotations
@@ -11,54 +15,105 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.schema import AGE_BANDS, PopulationConfig
+from sim.calendar import DAYS_PER_YEAR
+from sim.config.schema import PopulationConfig
+from sim.population.mortality import individual_hazard
 from sim.population.state import Population
-from sim.population.synth import make_persons
+from sim.population.synth import derive, make_persons
 from sim.rng import Streams
 
-
-@dataclass(frozen=True)
-class YearChange:
-    """Counts from one yearly update (for the conservation check)."""
-
-    deaths: int
-    births: int
-    immigrants: int
-    emigrants: int
-    new_indices: np.ndarray
+BIRTH, IMMIGRATION, DEATH, EMIGRATION = 0, 1, 2, 3
+EVENT_NAMES = ("births", "immigrants", "deaths", "emigrants")
 
 
-def age_one_year(pop: Population) -> None:
-    """Everyone alive grows one year older."""
-    pop.age[pop.alive] += 1.0
-    pop.touch()
+@dataclass
+class EventPlan:
+    """Events of one interval, sorted by day; ``apply`` consumes them day by day."""
+
+    day: np.ndarray
+    person: np.ndarray
+    kind: np.ndarray
+    _pos: int = 0
+
+    def apply(self, pop: Population, day: int) -> np.ndarray:
+        """Apply the events due up to ``day``; return their counts by kind (births, immigrants,
+        deaths, emigrants) and the indices of people who arrived."""
+        end = int(np.searchsorted(self.day, day, side="right"))
+        if end == self._pos:
+            return np.zeros(4, np.int64), np.empty(0, np.int64)
+        person, kind = self.person[self._pos : end], self.kind[self._pos : end]
+        self._pos = end
+        arriving = person[kind <= IMMIGRATION]
+        pop.alive[arriving] = True
+        pop.alive[person[kind >= DEATH]] = False
+        pop.touch()
+        return np.bincount(kind, minlength=4), arriving
 
 
-def apply_deaths(pop: Population, cfg: PopulationConfig, rng: np.random.Generator) -> np.ndarray:
-    """Kill people with the annual death probability of their age band; return who died."""
-    q = np.array([cfg.mortality_per_1000.get(b, 0.0) for b in AGE_BANDS]) / 1000.0
+def hazard_ratio(pop: Population, cfg: PopulationConfig, who: np.ndarray) -> np.ndarray:
+    """Each person's mortality hazard ratio from their conditions and frailty."""
+    ratio = np.ones(len(who))
+    mask = pop.conditions[who]
+    for bit, cond in enumerate(cfg.conditions.values()):
+        ratio *= np.where((mask >> bit) & 1, cond.mortality_hazard_ratio, 1.0)
+    frail = pop.frailty[who] > cfg.frailty.frail_threshold
+    return ratio * np.where(frail, cfg.mortality.frailty_hazard_ratio, 1.0)
+
+
+def age_to(pop: Population, day: int) -> None:
+    """Bring every present person's exact age up to ``day``."""
+    due = pop.age_day <= day
+    pop.age[due] = pop.age_on(day)[due]
+    pop.age_day[due] = day
+
+
+def _days(rng: np.random.Generator, start: int, length: int, n: int) -> np.ndarray:
+    return (start + np.floor(rng.random(n) * length)).astype(np.int32)
+
+
+def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int, length: int) -> EventPlan:
+    """Age and re-derive everyone on ``day`` and draw the events of the next ``length`` days."""
+    age_to(pop, day)
     alive = np.flatnonzero(pop.alive)
-    dead = alive[rng.random(len(alive)) < q[pop.band()[alive]]]
-    pop.alive[dead] = False
-    pop.touch()
-    return dead
+    derive(pop, cfg, day, alive)
+    years = length / DAYS_PER_YEAR
+    n_alive = len(alive)
 
+    rng = streams("population.deaths")
+    h = individual_hazard(
+        pop.age[alive].astype(float), pop.female[alive], hazard_ratio(pop, cfg, alive), cfg.mortality
+    )
+    dies = rng.random(n_alive) < -np.expm1(-h * years)
+    dead = alive[dies]
+    dead_day = _days(rng, day, length, len(dead))
 
-def yearly_update(pop: Population, cfg: PopulationConfig, streams: Streams) -> YearChange:
-    """Age, kill, give birth and migrate, in that order, once per simulated year."""
-    age_one_year(pop)
-    dead = apply_deaths(pop, cfg, streams("population.deaths"))
-    n_alive = pop.count_alive()
     rng = streams("population.migration")
-    births = int(streams("population.births").poisson(cfg.births_per_1000 * n_alive / 1000.0))
-    net = cfg.net_migration_per_1000 * n_alive / 1000.0
-    immigrants = int(rng.poisson(max(net, 0.0)))
-    emigrants = min(int(rng.poisson(max(-net, 0.0))), n_alive - 0)
-    if emigrants:
-        leaving = rng.choice(np.flatnonzero(pop.alive), size=emigrants, replace=False)
-        pop.alive[leaving] = False
-    newborns = make_persons(cfg, births, streams("population.newborns"), np.zeros(births))
-    movers = make_persons(cfg, immigrants, streams("population.immigrants"))
-    idx_born = pop.append(newborns)
-    idx_moved = pop.append(movers)
-    return YearChange(len(dead), births, immigrants, emigrants, np.concatenate([idx_born, idx_moved]))
+    net = cfg.net_migration_per_1000 * n_alive / 1000.0 * years
+    n_out = min(int(rng.poisson(max(-net, 0.0))), int((~dies).sum()))
+    movers_out = rng.choice(alive[~dies], size=n_out, replace=False) if n_out else np.empty(0, np.int64)
+    out_day = _days(rng, day, length, n_out)
+    n_in = int(rng.poisson(max(net, 0.0)))
+    in_day = _days(rng, day, length, n_in)
+    n_born = int(streams("population.births").poisson(cfg.births_per_1000 * n_alive / 1000.0 * years))
+    born_day = _days(streams("population.births"), day, length, n_born)
+
+    newborn_rng = streams("population.newborns")
+    born = make_persons(cfg, n_born, newborn_rng, ages=np.zeros(n_born), arrive_day=born_day)
+    movers_in = make_persons(cfg, n_in, streams("population.immigrants"), arrive_day=in_day)
+    born_idx = pop.append(born)
+    in_idx = pop.append(movers_in)
+    newcomers = np.concatenate([born_idx, in_idx])
+    derive(pop, cfg, day, newcomers)
+
+    days = np.concatenate([born_day, in_day, dead_day, out_day])
+    person = np.concatenate([born_idx, in_idx, dead, movers_out])
+    kind = np.concatenate(
+        [
+            np.full(n_born, BIRTH),
+            np.full(n_in, IMMIGRATION),
+            np.full(len(dead), DEATH),
+            np.full(n_out, EMIGRATION),
+        ]
+    ).astype(np.int8)
+    order = np.argsort(days, kind="stable")
+    return EventPlan(days[order], person[order], kind[order])

@@ -1,8 +1,15 @@
 """Person state as a struct of NumPy arrays (one entry per person ever simulated).
 
 A region of a million people cannot be a million Python objects, so every person is an
-index into these arrays. Dead or emigrated people keep their index (``alive`` is False),
-so records that refer to a person id stay valid for the whole run.
+index into these arrays. People who die or move away keep their index (``alive`` is
+False), and people who will be born or move in during the current year already have an
+index (``alive`` False until ``arrive_day``), so records that refer to a person id stay
+valid for the whole run.
+
+Drawn once, when a person is created: sex, home, the liabilities that decide which
+chronic conditions they develop as they age, a frailty noise term and a living-alone
+draw. Derived from those and age at each yearly update: conditions, frailty, home care,
+living alone and age band.
 """
 
 from __future__ import annotations
@@ -25,37 +32,49 @@ def band_of(age: np.ndarray) -> np.ndarray:
 class Population:
     """Arrays of person attributes; rules and services work on index arrays or masks."""
 
-    age: np.ndarray  # float32, years
+    # drawn at creation
+    age: np.ndarray  # float32, years, valid on ``age_day``
+    age_day: np.ndarray  # int32, simulation day on which ``age`` was exact
     female: np.ndarray  # bool
     area: np.ndarray  # int8, index into ``area_names``
-    x: np.ndarray  # float32, km east of the municipality centre
-    y: np.ndarray  # float32, km north of the municipality centre
+    x: np.ndarray  # float32, km east of the main town's centre
+    y: np.ndarray  # float32, km north of the main town's centre
+    health: np.ndarray  # float32, shared health liability (standard normal)
+    liability: np.ndarray  # float32 (persons, conditions), per-condition liability
+    frailty_noise: np.ndarray  # float32, personal part of frailty
+    alone_draw: np.ndarray  # float32 uniform, compared with the living-alone share of the band
+    arrive_day: np.ndarray  # int32, day of birth or moving in during the run (-1: there at start)
+    # derived at each yearly update
     conditions: np.ndarray  # uint16 bit mask, bit i = ``condition_names[i]``
+    frailty: np.ndarray  # float32 in [0, 1]
+    home_care: np.ndarray  # bool
+    lives_alone: np.ndarray  # bool
+    band: np.ndarray  # int8, age band on the last update
+    # changed by events
     practice: np.ndarray  # int32, listed practice index or -1 for none
-    alive: np.ndarray  # bool
+    alive: np.ndarray  # bool: alive and living in the area now
     area_names: tuple[str, ...] = ()
     condition_names: tuple[str, ...] = ()
-    version: int = 0  # bumped whenever membership or ages change
+    version: int = 0  # bumped whenever membership or bands change
     _band_index: tuple[int, list[np.ndarray]] | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
-        """Number of person slots (alive or not)."""
+        """Number of person slots (alive, dead, gone or not yet arrived)."""
         return len(self.age)
 
     def count_alive(self) -> int:
         """Number of people alive and resident."""
         return int(self.alive.sum())
 
-    def band(self) -> np.ndarray:
-        """Age-band index of every person slot."""
-        return band_of(self.age)
+    def age_on(self, day: int) -> np.ndarray:
+        """Exact age of every person slot on ``day``."""
+        return self.age + (day - self.age_day) / 365.0
 
     def alive_by_band(self) -> list[np.ndarray]:
-        """Indices of living people in each age band (cached until the population changes)."""
+        """Indices of living residents in each age band (cached until the population changes)."""
         if self._band_index is None or self._band_index[0] != self.version:
-            band = self.band()
-            idx = [np.flatnonzero(self.alive & (band == b)) for b in range(len(AGE_BANDS))]
+            idx = [np.flatnonzero(self.alive & (self.band == b)) for b in range(len(AGE_BANDS))]
             self._band_index = (self.version, idx)
         return self._band_index[1]
 
@@ -73,7 +92,7 @@ class Population:
         return count
 
     def append(self, other: Population) -> np.ndarray:
-        """Add the persons of ``other`` (births, migrants); return their new indices."""
+        """Add the persons of ``other`` (future births, migrants); return their new indices."""
         start = self.n
         for f in fields(self):
             if isinstance(getattr(self, f.name), np.ndarray):

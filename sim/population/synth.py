@@ -1,76 +1,153 @@
-"""Synthesis of persons: ages, sex, area type, home location and chronic conditions.
+"""Synthesis of persons and the attributes derived from their draws and age.
 
-Each person's random attributes are drawn when the person is created, from named
-streams, so the same seed gives the same people whatever the services look like.
+Ages: single-year density ``S(a) exp(-r a) (1 + tilt (a - mid) / half)`` within each band,
+scaled so the band shares match the configured ones exactly; ``S`` is the mean survival of
+the fitted life table, ``r`` a growth rate and ``tilt`` a linear lean within each band
+(fitted in ``experiments/calibration``). Sex follows the life table: women outlive men.
+Homes: a main town at the centre, smaller towns on a ring, rural homes over the whole area.
 
-Ages are drawn uniformly within each configured age band (a modelling simplification
-until a fitted smooth age distribution replaces it). Conditions are drawn independently
-by age-band prevalence.
+Conditions: person ``i`` has condition ``c`` when their liability
+``L = loading_c * health_i + sqrt(1 - loading_c^2) * eps_ic`` exceeds ``-probit(p_c(age, sex))``.
+The marginal prevalence at each age is then ``p_c``, it never falls with age (a condition
+once had is kept), and the shared ``health`` term makes conditions cluster (multimorbidity).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit, logit, ndtri
 
-from sim.config.schema import PopulationConfig
+from sim.config.schema import ConditionConfig, PopulationConfig
+from sim.population.mortality import female_share_at, survival
 from sim.population.state import Population, band_of
 
 
+def age_density(cfg: PopulationConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Single-year ages 0..max_age and the probability of each."""
+    ages = np.arange(cfg.max_age + 1)
+    mid = ages + 0.5
+    base = (survival(mid, cfg.mortality.male) + survival(mid, cfg.mortality.female)) / 2.0
+    base = base * np.exp(-cfg.age_growth_rate * mid)
+    prob = np.zeros_like(base)
+    for band in cfg.age_bands.values():
+        sel = (ages >= band.low) & (ages <= min(band.high, cfg.max_age))
+        centre = (band.low + min(band.high, cfg.max_age) + 1) / 2.0
+        half = (min(band.high, cfg.max_age) + 1 - band.low) / 2.0
+        shape = base[sel] * np.clip(1.0 + band.tilt * (mid[sel] - centre) / half, 0.0, None)
+        prob[sel] = band.share * shape / shape.sum()
+    return ages, prob / prob.sum()
+
+
 def draw_ages(cfg: PopulationConfig, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Draw ``n`` ages in years from the age bands of ``cfg``."""
-    bands = list(cfg.age_bands.values())
-    shares = np.array([b.share for b in bands])
-    which = rng.choice(len(bands), size=n, p=shares / shares.sum())
-    low = np.array([b.low for b in bands], dtype=float)[which]
-    high = np.array([b.high for b in bands], dtype=float)[which] + 1.0
-    return (low + rng.random(n) * (high - low)).astype(np.float32)
+    """Draw ``n`` exact ages (years) from the fitted age density."""
+    ages, prob = age_density(cfg)
+    return (rng.choice(ages, size=n, p=prob) + rng.random(n)).astype(np.float32)
 
 
 def place_homes(
-    cfg: PopulationConfig, area: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Draw home coordinates (km) in a disc whose radius depends on the area type."""
-    names = list(cfg.area_shares)
-    radius = np.array([cfg.area_radius_km.get(a, 10.0) for a in names])[area]
-    r = radius * np.sqrt(rng.random(len(area)))
-    theta = rng.random(len(area)) * 2 * np.pi
-    return (r * np.cos(theta)).astype(np.float32), (r * np.sin(theta)).astype(np.float32)
+    cfg: PopulationConfig, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw area type and home coordinates (km from the main town's centre)."""
+    areas = list(cfg.geography.areas.values())
+    shares = np.array([a.share for a in areas])
+    area = rng.choice(len(areas), size=n, p=shares / shares.sum()).astype(np.int8)
+    radius = np.array([a.radius_km for a in areas])[area]
+    r = radius * np.sqrt(rng.random(n))
+    theta = rng.random(n) * 2 * np.pi
+    count = np.array([a.count for a in areas])[area]
+    distance = np.array([a.distance_km for a in areas])[area]
+    which = np.floor(rng.random(n) * count)
+    centre_angle = 2 * np.pi * which / count
+    x = distance * np.cos(centre_angle) + r * np.cos(theta)
+    y = distance * np.sin(centre_angle) + r * np.sin(theta)
+    return area, x.astype(np.float32), y.astype(np.float32)
 
 
-def draw_conditions(cfg: PopulationConfig, age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Draw a chronic-condition bit mask for each person from age-band prevalence."""
-    band = band_of(age)
-    mask = np.zeros(len(age), dtype=np.uint16)
-    u = rng.random((len(cfg.conditions), len(age)))
+def prevalence(cond: ConditionConfig, age: np.ndarray, female: np.ndarray) -> np.ndarray:
+    """Prevalence of ``cond`` at each age and sex: logit-linear between anchor ages."""
+    anchors = sorted((float(a), p) for a, p in cond.prevalence.items())
+    if not anchors:
+        return np.zeros(len(age))
+    x = np.array([a for a, _ in anchors])
+    y = logit(np.clip([p for _, p in anchors], 1e-9, 1 - 1e-9))
+    shift = np.log(cond.female_odds_ratio) / 2.0
+    return expit(np.interp(age, x, y) + np.where(female, shift, -shift))
+
+
+def derive(pop: Population, cfg: PopulationConfig, day: int, who: np.ndarray | None = None) -> None:
+    """Recompute conditions, frailty, home care, living alone and band from age on ``day``."""
+    who = np.arange(pop.n) if who is None else who
+    not_yet = pop.age_day[who] > day  # people arriving later this year: their age on arrival
+    age = np.where(not_yet, pop.age[who], pop.age_on(day)[who]).astype(float)
+    female = pop.female[who]
+    mask = pop.conditions[who].copy()
     for bit, cond in enumerate(cfg.conditions.values()):
-        prev = np.array([cond.prevalence.get(b, 0.0) for b in ("0-64", "65-79", "80+")])
-        mask |= (u[bit] < prev[band]).astype(np.uint16) << bit
-    return mask
+        threshold = -ndtri(np.clip(prevalence(cond, age, female), 1e-12, 1 - 1e-12))
+        mask |= (pop.liability[who, bit] > threshold).astype(np.uint16) << bit
+    pop.conditions[who] = mask
+    n_cond = np.zeros(len(who))
+    for bit in range(len(cfg.conditions)):
+        n_cond += (mask >> bit) & 1
+    f = cfg.frailty
+    score = (
+        f.intercept
+        + f.per_decade_over_80 * (age - 80.0) / 10.0
+        + f.per_condition * n_cond
+        + f.liability * pop.health[who]
+        + pop.frailty_noise[who]
+    )
+    pop.frailty[who] = expit(score).astype(np.float32)
+    pop.home_care[who] = pop.frailty[who] > f.home_care_threshold
+    band = band_of(age)
+    alone = np.array([f.lives_alone.get(b, 0.0) for b in ("0-64", "65-79", "80+")])
+    pop.lives_alone[who] = (pop.alone_draw[who] < alone[band]) & (age >= 18)
+    pop.band[who] = band
+    pop.touch()
 
 
 def make_persons(
-    cfg: PopulationConfig, n: int, rng: np.random.Generator, ages: np.ndarray | None = None
+    cfg: PopulationConfig,
+    n: int,
+    rng: np.random.Generator,
+    day: int = 0,
+    ages: np.ndarray | None = None,
+    arrive_day: np.ndarray | None = None,
 ) -> Population:
-    """Create ``n`` persons; ``ages`` fixes their ages (newborns), otherwise they are drawn."""
-    age = draw_ages(cfg, n, rng) if ages is None else ages.astype(np.float32)
-    female = rng.random(n) < cfg.female_share
-    shares = np.array(list(cfg.area_shares.values()))
-    area = rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int8)
-    x, y = place_homes(cfg, area, rng)
-    return Population(
+    """Create ``n`` persons whose ages are exact on ``day`` (drawn unless ``ages`` is given)."""
+    age = draw_ages(cfg, n, rng) if ages is None else np.asarray(ages, dtype=np.float32)
+    female = rng.random(n) < female_share_at(age, cfg.mortality)
+    area, x, y = place_homes(cfg, n, rng)
+    health = rng.standard_normal(n).astype(np.float32)
+    loading = np.array([c.loading for c in cfg.conditions.values()], dtype=np.float32)
+    eps = rng.standard_normal((n, len(loading))).astype(np.float32)
+    liability = loading * health[:, None] + np.sqrt(1 - loading**2) * eps
+    pop = Population(
         age=age,
+        age_day=np.full(n, day, np.int32) if arrive_day is None else arrive_day.astype(np.int32),
         female=female,
         area=area,
         x=x,
         y=y,
-        conditions=draw_conditions(cfg, age, rng),
-        practice=np.full(n, -1, dtype=np.int32),
-        alive=np.ones(n, dtype=bool),
-        area_names=tuple(cfg.area_shares),
+        health=health,
+        liability=liability.astype(np.float32),
+        frailty_noise=rng.standard_normal(n).astype(np.float32),
+        alone_draw=rng.random(n).astype(np.float32),
+        arrive_day=np.full(n, -1, np.int32) if arrive_day is None else arrive_day.astype(np.int32),
+        conditions=np.zeros(n, np.uint16),
+        frailty=np.zeros(n, np.float32),
+        home_care=np.zeros(n, bool),
+        lives_alone=np.zeros(n, bool),
+        band=np.zeros(n, np.int8),
+        practice=np.full(n, -1, np.int32),
+        alive=np.full(n, arrive_day is None, dtype=bool),
+        area_names=tuple(cfg.geography.areas),
         condition_names=tuple(cfg.conditions),
     )
+    return pop
 
 
 def synthesise(cfg: PopulationConfig, rng: np.random.Generator) -> Population:
-    """Create the starting population of ``cfg.size`` persons."""
-    return make_persons(cfg, cfg.size, rng)
+    """Create the starting population of ``cfg.size`` persons, with their derived attributes."""
+    pop = make_persons(cfg, cfg.size, rng)
+    derive(pop, cfg, 0)
+    return pop

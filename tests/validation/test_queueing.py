@@ -32,7 +32,7 @@ from sim.config.schema import DistributionConfig, StationConfig
 from sim.model import SimModel
 from sim.rng import Streams
 from sim.services.station import Station
-from tests.conftest import FULL, small_config
+from tests.conftest import FROZEN_POPULATION, FULL, small_config
 
 # Eight theory-versus-replications comparisons are made in this file (2 per Station case, 2 for
 # the model's ED). At 95% each, some comparison would fail by chance for about one seed in three
@@ -174,6 +174,8 @@ def ed_config(years: float = ED_YEARS) -> SimConfig:
             f"demand.episodes_per_1000={{0-64:{rate},65-79:{rate},80+:{rate}}}",
             # no practice requests: irrelevant to the ED under ed_only, and it keeps the runs fast
             "demand.contacts_per_year={0-64:0,65-79:0,80+:0}",
+            # a stationary population, so that arrivals are a homogeneous Poisson process
+            *FROZEN_POPULATION,
         ],
         size=ED_POPULATION,
         years=years,

@@ -21,7 +21,7 @@ from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT, NOT_SOUGHT
 from sim.model import SimModel
 from sim.rules.escalation import ED, PRACTICE
 from sim.services.hospital import OUTCOMES
-from tests.conftest import small_config
+from tests.conftest import FROZEN_POPULATION, small_config
 
 TYPES = ("solo", "partnership")
 HUGE = 100000  # clinical hours per week: more than the practices could ever fill
@@ -230,6 +230,7 @@ def accounted():
             *hours("gp", 22),
             "services.hospital.ed.servers=1",
             "services.hospital.ed.service.mean=3000",
+            *FROZEN_POPULATION,  # the test replays the demand stream on the final population
         ],
         size=4000,
         years=0.2,
