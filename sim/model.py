@@ -13,7 +13,8 @@ At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), in this
    and role are recorded) and day ``d + horizon`` is opened.
 3. **Needs** of the day are drawn from the population (``sim.demand``): requests to
    general practice (weekdays only) and acute episodes with onset times during the day.
-4. ``care_seeking`` rule: which needs become requests (it sees the requests of the day).
+4. ``care_seeking`` rule: for each new need, contact the practice today, put it off for
+   some days, or forgo it. Needs put off earlier whose day has come join today's batch.
 5. Requests of people without a listed practice are unmet.
 6. ``triage`` rule: role (GP or nurse), channel and clinician minutes of each request.
 7. ``booking`` rule: the day's requests go into the diaries as one batch; same-day needs
@@ -38,9 +39,10 @@ import simpy
 
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
 from sim.config.schema import SimConfig
-from sim.demand import acute_episodes, practice_requests
+from sim.demand import Requests, acute_episodes, practice_requests
+from sim.demand.needs import WORKDAYS_PER_WEEK
 from sim.metrics.records import NO_PRACTICE, NOT_SOUGHT, Recorder
-from sim.population import plan_year, synthesise
+from sim.population import plan_year, project, synthesise
 from sim.rng import Streams
 from sim.rules.base import make_rules
 from sim.services.hospital import EpisodeState, Hospital
@@ -61,6 +63,7 @@ class SimModel(mesa.Model):
         self.episode_groups = tuple(config.demand.episode_groups.values())
 
         self.population = synthesise(config.population, self.streams("population.synthesis"))
+        project(self.population, config.population, self.streams, config.population.projection_years)
         self.practices: list[Practice] = create_practices(
             self, config.organisation, self.population, self.streams("organisation.sites")
         )
@@ -87,6 +90,7 @@ class SimModel(mesa.Model):
             }
         )
         self._episode_id = 0
+        self._deferred: dict[int, list[Requests]] = {}  # needs put off, by the day they are taken up
 
     # ------------------------------------------------------------------ running
     def run(self) -> Recorder:
@@ -136,8 +140,9 @@ class SimModel(mesa.Model):
         requests = practice_requests(pop, cfg.demand, day, weekday, self.streams("demand.requests"))
         episodes = acute_episodes(pop, cfg.demand, day, self.streams("demand.episodes"))
 
+        requests = self._seek_care(requests, day)
         status = np.zeros(len(requests), dtype=np.int8)
-        status[~self.rules["care_seeking"].seek(requests, self)] = NOT_SOUGHT
+        status[requests.need_day < 0] = NOT_SOUGHT
         practice = pop.practice[requests.person]
         status[(status == 0) & (practice < 0)] = NO_PRACTICE
         active = np.flatnonzero(status == 0)
@@ -162,6 +167,20 @@ class SimModel(mesa.Model):
             self.recorder.episodes.append(ep)
             self.env.process(self.hospital.episode(ep))
         self.datacollector.collect(self)
+
+    def _seek_care(self, requests: Requests, day: int) -> Requests:
+        """Apply the ``care_seeking`` rule to today's new needs; put off the delayed ones and add
+        those put off earlier to today's batch. Forgone needs are marked with ``need_day = -1``."""
+        delay = self.rules["care_seeking"].seek(requests, self)
+        for d in np.unique(delay[delay > 0]):
+            target = day + int(d)
+            while self.calendar.weekday(target) >= WORKDAYS_PER_WEEK:
+                target += 1
+            self._deferred.setdefault(target, []).append(requests.subset(np.flatnonzero(delay == d)))
+        today = requests.subset(np.flatnonzero(delay <= 0))
+        forgo = delay[delay <= 0] < 0
+        today.need_day[forgo] = -1
+        return Requests.concat([today, *self._deferred.pop(day, [])], day)
 
     def _standard_minutes(self) -> float:
         """Minutes of one standard in-person GP consultation (for the access snapshot)."""

@@ -148,6 +148,7 @@ class PopulationConfig(Validated):
     size: int = positive(59_246)
     age_bands: dict[str, AgeBandConfig] = field(default_factory=dict)
     age_growth_rate: float = between(-0.1, 0.1, 0.0)
+    projection_years: int = between(0, 50, 0)  # years of population change simulated before day 0
     max_age: int = between(80, 120, 105)
     geography: GeographyConfig = field(default_factory=GeographyConfig)
     mortality: MortalityConfig = field(default_factory=MortalityConfig)

@@ -30,12 +30,13 @@ class Requests:
     same_day: np.ndarray  # bool: wants to be seen today
     channel: np.ndarray  # int8, index into CHANNELS
     nurse_eligible: np.ndarray  # bool: a practice nurse could handle it
+    need_day: np.ndarray  # int32: the day the need arose (earlier than ``day`` if put off)
 
     def __len__(self) -> int:
         return len(self.person)
 
     def subset(self, mask: np.ndarray) -> Requests:
-        """The requests selected by boolean ``mask``."""
+        """The requests selected by ``mask`` (boolean or index array)."""
         return Requests(
             self.day,
             self.person[mask],
@@ -43,6 +44,30 @@ class Requests:
             self.same_day[mask],
             self.channel[mask],
             self.nurse_eligible[mask],
+            self.need_day[mask],
+        )
+
+    def on_day(self, day: int) -> Requests:
+        """The same requests, made on ``day`` instead."""
+        return Requests(
+            day, self.person, self.band, self.same_day, self.channel, self.nurse_eligible, self.need_day
+        )
+
+    @staticmethod
+    def concat(parts: list[Requests], day: int) -> Requests:
+        """One batch of the requests in ``parts``, all made on ``day``."""
+
+        def cat(name: str) -> np.ndarray:
+            return np.concatenate([getattr(p, name) for p in parts])
+
+        return Requests(
+            day,
+            cat("person"),
+            cat("band"),
+            cat("same_day"),
+            cat("channel"),
+            cat("nurse_eligible"),
+            cat("need_day"),
         )
 
 
@@ -94,6 +119,7 @@ def practice_requests(
         same_day=rng.random(n) < cfg.same_day_share,
         channel=rng.choice(len(CHANNELS), size=n, p=mix / mix.sum()).astype(np.int8),
         nurse_eligible=rng.random(n) < cfg.nurse_eligible_share,
+        need_day=np.full(n, day, np.int32),
     )
 
 

@@ -84,6 +84,7 @@ class Recorder:
         self._req.append(
             {
                 "day": np.full(n, requests.day, np.int32),
+                "need_day": requests.need_day,
                 "person": requests.person,
                 "band": requests.band,
                 "practice": practice.astype(np.int32),

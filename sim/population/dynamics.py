@@ -117,3 +117,12 @@ def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int
     ).astype(np.int8)
     order = np.argsort(days, kind="stable")
     return EventPlan(days[order], person[order], kind[order])
+
+
+def project(pop: Population, cfg: PopulationConfig, streams: Streams, years: int) -> None:
+    """Run the population's own dynamics for ``years`` years before day 0 (no services), so a
+    run can start from a projected population (the ``ageing_2035`` scenario)."""
+    for k in range(years):
+        start = -DAYS_PER_YEAR * (years - k)
+        plan = plan_year(pop, cfg, streams, start, DAYS_PER_YEAR)
+        plan.apply(pop, start + DAYS_PER_YEAR - 1)

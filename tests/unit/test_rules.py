@@ -43,7 +43,7 @@ class _SeekHalf(CareSeekingRule):
     Params = _HalfParams
 
     def seek(self, requests, model) -> np.ndarray:
-        return self.rng.random(len(requests)) < self.params.share
+        return np.where(self.rng.random(len(requests)) < self.params.share, 0, -1)
 
 
 def test_a_new_rule_is_selected_by_name_and_changes_the_result() -> None:
@@ -57,3 +57,19 @@ def test_a_new_rule_is_selected_by_name_and_changes_the_result() -> None:
         return float(k[sel].value.iloc[0])
 
     assert contacts(half) == pytest.approx(contacts(base) / 2, rel=0.1)
+
+
+def test_frail_alone_delay_puts_needs_off_but_takes_most_up_later() -> None:
+    from sim.model import SimModel
+
+    overrides = ["population=rural", "rules.care_seeking.name=frail_alone_delay",
+                 "+rules.care_seeking.params.delay_share=1.0", "+rules.care_seeking.params.forgo_share=0.0"]
+    model = SimModel(small_config(overrides, size=6000, years=0.3), 0)
+    model.run()
+    req = model.recorder.request_table
+    late = req["day"] > req["need_day"]
+    pop = model.population
+    person = req["person"][late]
+    assert late.sum() > 0
+    assert (pop.lives_alone[person] & (pop.frailty[person] > 0.5)).all()
+    assert all(model.calendar.weekday(int(d)) < 5 for d in req["day"][late])
