@@ -140,6 +140,7 @@ class SimModel(mesa.Model):
         requests = practice_requests(pop, cfg.demand, day, weekday, self.streams("demand.requests"))
         episodes = acute_episodes(pop, cfg.demand, day, self.streams("demand.episodes"))
 
+        self.recorder.needs[day] = len(requests)
         requests = self._seek_care(requests, day)
         status = np.zeros(len(requests), dtype=np.int8)
         status[requests.need_day < 0] = NOT_SOUGHT
@@ -181,6 +182,10 @@ class SimModel(mesa.Model):
         forgo = delay[delay <= 0] < 0
         today.need_day[forgo] = -1
         return Requests.concat([today, *self._deferred.pop(day, [])], day)
+
+    def needs_put_off(self) -> int:
+        """Needs put off by the care-seeking rule and not yet taken to the practice."""
+        return sum(len(r) for parts in self._deferred.values() for r in parts)
 
     def _standard_minutes(self) -> float:
         """Minutes of one standard in-person GP consultation (for the access snapshot)."""

@@ -55,6 +55,7 @@ class Recorder:
         self.diary_used: list[np.ndarray] = []
         self.access_days: list[int] = []
         self.access: list[np.ndarray] = []  # days to third available, per practice
+        self.needs = np.zeros(model.calendar.total_days, np.int64)  # practice needs arising per day
         # births, immigrants, deaths and emigrants per day
         self.events = np.zeros((model.calendar.total_days, 4), np.int64)
         self.population_counts: list[PopulationCount] = []

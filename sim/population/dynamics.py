@@ -17,13 +17,14 @@ import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
 from sim.config.schema import PopulationConfig
-from sim.population.mortality import individual_hazard
-from sim.population.state import Population
-from sim.population.synth import derive, make_persons
+from sim.population.mortality import death_probability
+from sim.population.state import BAND_EDGES, Population
+from sim.population.synth import derive, draw_ages, make_persons
 from sim.rng import Streams
 
-BIRTH, IMMIGRATION, DEATH, EMIGRATION = 0, 1, 2, 3
+BIRTH, IMMIGRATION, DEATH, EMIGRATION, BAND_UP = 0, 1, 2, 3, 4
 EVENT_NAMES = ("births", "immigrants", "deaths", "emigrants")
+MIGRANT_AGE_LIMIT = 65  # assumption: people who move in are under 65, with the age mix of the under-65s
 
 
 @dataclass
@@ -45,9 +46,10 @@ class EventPlan:
         self._pos = end
         arriving = person[kind <= IMMIGRATION]
         pop.alive[arriving] = True
-        pop.alive[person[kind >= DEATH]] = False
+        pop.alive[person[(kind == DEATH) | (kind == EMIGRATION)]] = False
+        pop.band[person[kind == BAND_UP]] += 1
         pop.touch()
-        return np.bincount(kind, minlength=4), arriving
+        return np.bincount(kind, minlength=5)[:4], arriving
 
 
 def hazard_ratio(pop: Population, cfg: PopulationConfig, who: np.ndarray) -> np.ndarray:
@@ -71,6 +73,16 @@ def _days(rng: np.random.Generator, start: int, length: int, n: int) -> np.ndarr
     return (start + np.floor(rng.random(n) * length)).astype(np.int32)
 
 
+def band_crossings(pop: Population, who: np.ndarray, day: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """People in ``who`` who reach the next age band (65 or 80) within the interval, and the day."""
+    edges = np.append(BAND_EDGES, np.inf)
+    age = np.where(pop.age_day[who] > day, pop.age[who], pop.age_on(day)[who])
+    start = np.maximum(pop.age_day[who], day)
+    cross = start + np.ceil((edges[pop.band[who]] - age) * DAYS_PER_YEAR)
+    due = cross < day + length
+    return who[due], cross[due].astype(np.int32)
+
+
 def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int, length: int) -> EventPlan:
     """Age and re-derive everyone on ``day`` and draw the events of the next ``length`` days."""
     age_to(pop, day)
@@ -80,10 +92,10 @@ def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int
     n_alive = len(alive)
 
     rng = streams("population.deaths")
-    h = individual_hazard(
-        pop.age[alive].astype(float), pop.female[alive], hazard_ratio(pop, cfg, alive), cfg.mortality
+    q = death_probability(
+        pop.age[alive].astype(float), pop.female[alive], hazard_ratio(pop, cfg, alive), years, cfg.mortality
     )
-    dies = rng.random(n_alive) < -np.expm1(-h * years)
+    dies = rng.random(n_alive) < q
     dead = alive[dies]
     dead_day = _days(rng, day, length, len(dead))
 
@@ -99,22 +111,23 @@ def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int
 
     newborn_rng = streams("population.newborns")
     born = make_persons(cfg, n_born, newborn_rng, ages=np.zeros(n_born), arrive_day=born_day)
-    movers_in = make_persons(cfg, n_in, streams("population.immigrants"), arrive_day=in_day)
+    movers_in = make_persons(
+        cfg,
+        n_in,
+        streams("population.immigrants"),
+        ages=draw_ages(cfg, n_in, streams("population.immigrants"), below=MIGRANT_AGE_LIMIT),
+        arrive_day=in_day,
+    )
     born_idx = pop.append(born)
     in_idx = pop.append(movers_in)
     newcomers = np.concatenate([born_idx, in_idx])
     derive(pop, cfg, day, newcomers)
 
-    days = np.concatenate([born_day, in_day, dead_day, out_day])
-    person = np.concatenate([born_idx, in_idx, dead, movers_out])
-    kind = np.concatenate(
-        [
-            np.full(n_born, BIRTH),
-            np.full(n_in, IMMIGRATION),
-            np.full(len(dead), DEATH),
-            np.full(n_out, EMIGRATION),
-        ]
-    ).astype(np.int8)
+    up, up_day = band_crossings(pop, np.concatenate([alive, newcomers]), day, length)
+    days = np.concatenate([born_day, in_day, dead_day, out_day, up_day])
+    person = np.concatenate([born_idx, in_idx, dead, movers_out, up])
+    counts = (n_born, n_in, len(dead), n_out, len(up))
+    kind = np.repeat(np.array([BIRTH, IMMIGRATION, DEATH, EMIGRATION, BAND_UP], np.int8), counts)
     order = np.argsort(days, kind="stable")
     return EventPlan(days[order], person[order], kind[order])
 
@@ -122,6 +135,7 @@ def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int
 def project(pop: Population, cfg: PopulationConfig, streams: Streams, years: int) -> None:
     """Run the population's own dynamics for ``years`` years before day 0 (no services), so a
     run can start from a projected population (the ``ageing_2035`` scenario)."""
+    pop.age_day[pop.age_day == 0] = -DAYS_PER_YEAR * years  # the synthesised ages are those at the start
     for k in range(years):
         start = -DAYS_PER_YEAR * (years - k)
         plan = plan_year(pop, cfg, streams, start, DAYS_PER_YEAR)

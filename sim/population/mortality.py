@@ -46,14 +46,25 @@ def female_share_at(age: np.ndarray, cfg: MortalityConfig) -> np.ndarray:
     return f / (f + m)
 
 
-def individual_hazard(
-    age: np.ndarray, female: np.ndarray, ratio: np.ndarray, cfg: MortalityConfig
-) -> np.ndarray:
-    """Annual hazard of each person: life table at their age and sex, times their hazard ratio
-    relative to the mean ratio of people of the same single-year age and sex."""
-    base = np.where(female, hazard(age, cfg.female), hazard(age, cfg.male))
+def relative_risk(age: np.ndarray, female: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """Each person's hazard ratio relative to the mean ratio of people of the same single-year
+    age and sex, so that the average hazard at each age stays on the life table."""
     key = np.clip(age.astype(np.int64), 0, 130) * 2 + female.astype(np.int64)
     total = np.bincount(key, weights=ratio, minlength=262)
     count = np.bincount(key, minlength=262)
     mean = np.where(count > 0, total / np.maximum(count, 1), 1.0)
-    return base * ratio / mean[key]
+    return ratio / mean[key]
+
+
+def death_probability(
+    age: np.ndarray, female: np.ndarray, ratio: np.ndarray, years: float, cfg: MortalityConfig
+) -> np.ndarray:
+    """Probability of dying within ``years`` from ``age``: the life table's hazard integrated
+    over the interval, scaled by each person's relative risk."""
+    end = age + years
+    lam = np.where(
+        female,
+        cumulative_hazard(end, cfg.female) - cumulative_hazard(age, cfg.female),
+        cumulative_hazard(end, cfg.male) - cumulative_hazard(age, cfg.male),
+    )
+    return -np.expm1(-lam * relative_risk(age, female, ratio))

@@ -38,9 +38,14 @@ def age_density(cfg: PopulationConfig) -> tuple[np.ndarray, np.ndarray]:
     return ages, prob / prob.sum()
 
 
-def draw_ages(cfg: PopulationConfig, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Draw ``n`` exact ages (years) from the fitted age density."""
+def draw_ages(
+    cfg: PopulationConfig, n: int, rng: np.random.Generator, below: int | None = None
+) -> np.ndarray:
+    """Draw ``n`` exact ages (years) from the fitted age density (only ages under ``below`` if given)."""
     ages, prob = age_density(cfg)
+    if below is not None:
+        prob = np.where(ages < below, prob, 0.0)
+        prob = prob / prob.sum()
     return (rng.choice(ages, size=n, p=prob) + rng.random(n)).astype(np.float32)
 
 
