@@ -12,13 +12,17 @@ At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), in this
 2. **Diaries roll over**: yesterday is closed (its offered and used minutes per practice
    and role are recorded) and day ``d + horizon`` is opened.
 3. **Needs** of the day are drawn from the population (``sim.demand``): requests to
-   general practice (weekdays only) and acute episodes with onset times during the day.
+   general practice and the chronic controls that are due (weekdays only), and acute
+   episodes with onset times during the day (their hazard raised where a related control
+   is overdue).
 4. ``care_seeking`` rule: for each new need, contact the practice today, put it off for
    some days, or forgo it. Needs put off earlier whose day has come join today's batch.
 5. Requests of people without a listed practice are unmet.
 6. ``triage`` rule: role (GP or nurse), channel and clinician minutes of each request.
 7. ``booking`` rule: the day's requests go into the diaries as one batch; same-day needs
-   first, then routine ones. A request without a slot within reach is unmet.
+   first, then routine ones. A request without a slot within reach is unmet. A booked
+   control sets the next one due an interval after the booked day; an unmet one is
+   retried after ``demand.control_retry_days`` and stays overdue.
 8. Requests and the access snapshot (days to the third available contact) are recorded.
 9. Acute episodes start as SimPy processes; each waits until its onset time and then runs
    in continuous time through ``escalation`` (it may take today's remaining practice
@@ -39,7 +43,7 @@ import simpy
 
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
 from sim.config.schema import SimConfig
-from sim.demand import Requests, acute_episodes, practice_requests
+from sim.demand import ControlSchedule, Requests, acute_episodes, practice_requests
 from sim.demand.needs import WORKDAYS_PER_WEEK
 from sim.metrics.records import NO_PRACTICE, NOT_SOUGHT, Recorder
 from sim.population import plan_year, project, synthesise
@@ -74,6 +78,8 @@ class SimModel(mesa.Model):
             self.streams("organisation.listing"),
         )
         self.diaries = build_diaries(self.practices)
+        self.controls = ControlSchedule(config.demand, self.population.condition_names)
+        self.controls.enrol(self.population, 0, self.streams("demand.controls"))
         self.hospital = Hospital(self, config.services.hospital, self.streams("hospital.ed.service"))
         self.rules = make_rules(config.rules)
         for rule in self.rules.values():
@@ -125,12 +131,15 @@ class SimModel(mesa.Model):
         """Age and re-derive everyone; draw the population events until the next tick."""
         length = self.calendar.next_tick(day) - day
         self.plan = plan_year(self.population, self.config.population, self.streams, day, length)
+        if day > 0:  # people who developed a condition start its controls
+            self.controls.enrol(self.population, day, self.streams("demand.controls"))
 
     def population_events(self, day: int) -> None:
         """Apply the births, deaths and migrations of ``day``; list the newcomers."""
         counts, arrived = self.plan.apply(self.population, day)
         if len(arrived):
             list_people(self.population, arrived, self.practices, self.streams("organisation.listing"))
+            self.controls.enrol(self.population, day, self.streams("demand.controls"), arrived)
         self.recorder.population_events(day, counts)
 
     def daily_tick(self, day: int) -> None:
@@ -138,7 +147,17 @@ class SimModel(mesa.Model):
         pop, cfg = self.population, self.config
         weekday = self.calendar.weekday(day)
         requests = practice_requests(pop, cfg.demand, day, weekday, self.streams("demand.requests"))
-        episodes = acute_episodes(pop, cfg.demand, day, self.streams("demand.episodes"))
+        if weekday < WORKDAYS_PER_WEEK:
+            requests = Requests.concat([requests, self.controls.requests(pop, day)], day)
+            self.recorder.outpatient(day, *self.controls.outpatient_visits(pop, day))
+        episodes = acute_episodes(
+            pop,
+            cfg.demand,
+            self.controls,
+            day,
+            cfg.population.frailty.frail_threshold,
+            self.streams("demand.episodes"),
+        )
 
         self.recorder.needs[day] = len(requests)
         requests = self._seek_care(requests, day)
@@ -150,6 +169,7 @@ class SimModel(mesa.Model):
         sub = requests.subset(active)
         role, channel, minutes = self.rules["triage"].assign(sub, practice[active], self)
         offset = self.rules["booking"].book(sub, practice[active], role, minutes, self)
+        self._control_outcomes(requests, active, offset, day)
         self.recorder.requests(requests, practice, status, active, role, channel, minutes, offset)
         self.recorder.access_snapshot(day, self.diaries.days_to_nth_free(self._standard_minutes()))
 
@@ -163,6 +183,7 @@ class SimModel(mesa.Model):
                 practice=int(pop.practice[episodes.person[i]]),
                 onset=float(episodes.onset[i]),
                 u=episodes.u[i],
+                window=float(episodes.window[i]),
             )
             self._episode_id += 1
             self.recorder.episodes.append(ep)
@@ -173,6 +194,7 @@ class SimModel(mesa.Model):
         """Apply the ``care_seeking`` rule to today's new needs; put off the delayed ones and add
         those put off earlier to today's batch. Forgone needs are marked with ``need_day = -1``."""
         delay = self.rules["care_seeking"].seek(requests, self)
+        delay[(delay > 0) & (requests.control >= 0)] = -1  # a put-off control is retried by its schedule
         for d in np.unique(delay[delay > 0]):
             target = day + int(d)
             while self.calendar.weekday(target) >= WORKDAYS_PER_WEEK:
@@ -182,6 +204,13 @@ class SimModel(mesa.Model):
         forgo = delay[delay <= 0] < 0
         today.need_day[forgo] = -1
         return Requests.concat([today, *self._deferred.pop(day, [])], day)
+
+    def _control_outcomes(self, requests: Requests, active: np.ndarray, offset: np.ndarray, day: int) -> None:
+        """Tell the control schedule which controls were booked (and for which day)."""
+        seen = np.full(len(requests), -1, np.int64)
+        seen[active] = np.where(offset >= 0, day + offset, -1)
+        ctl = np.flatnonzero(requests.control >= 0)
+        self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen[ctl])
 
     def needs_put_off(self) -> int:
         """Needs put off by the care-seeking rule and not yet taken to the practice."""

@@ -44,3 +44,17 @@ FROZEN_POPULATION = (
     "population.mortality.female.A=0",
     "population.mortality.female.B=1e-12",
 )
+
+
+def single_episode_group(config: SimConfig, per_1000: float | None, **group: object) -> SimConfig:
+    """``config`` with one acute-episode group of ``per_1000`` episodes per person-year in every
+    band (no episodes at all when None) and no chronic controls: a homogeneous arrival stream."""
+    import dataclasses
+
+    from sim.config.schema import AGE_BANDS, EpisodeGroupConfig
+
+    groups = {} if per_1000 is None else {
+        "test": EpisodeGroupConfig(per_1000=dict.fromkeys(AGE_BANDS, per_1000), **group)
+    }
+    demand = dataclasses.replace(config.demand, episode_groups=groups, controls={})
+    return dataclasses.replace(config, demand=demand)

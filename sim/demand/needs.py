@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY
+from sim.calendar import DAYS_PER_YEAR
 from sim.config.schema import AGE_BANDS, CHANNELS, DemandConfig
 from sim.population.state import Population
 
@@ -31,6 +31,7 @@ class Requests:
     channel: np.ndarray  # int8, index into CHANNELS
     nurse_eligible: np.ndarray  # bool: a practice nurse could handle it
     need_day: np.ndarray  # int32: the day the need arose (earlier than ``day`` if put off)
+    control: np.ndarray  # int8: index of the chronic control this is (into demand.controls), -1 if none
 
     def __len__(self) -> int:
         return len(self.person)
@@ -45,12 +46,7 @@ class Requests:
             self.channel[mask],
             self.nurse_eligible[mask],
             self.need_day[mask],
-        )
-
-    def on_day(self, day: int) -> Requests:
-        """The same requests, made on ``day`` instead."""
-        return Requests(
-            day, self.person, self.band, self.same_day, self.channel, self.nurse_eligible, self.need_day
+            self.control[mask],
         )
 
     @staticmethod
@@ -68,6 +64,7 @@ class Requests:
             cat("channel"),
             cat("nurse_eligible"),
             cat("need_day"),
+            cat("control"),
         )
 
 
@@ -80,6 +77,7 @@ class Episodes:
     onset: np.ndarray  # float64, minutes since the start of the run
     group: np.ndarray  # int16, index into the configured episode groups
     severe: np.ndarray  # bool
+    window: np.ndarray  # float64, minutes in which home or primary care can still prevent admission
     u: np.ndarray  # float64 (n, 3): uniforms fixed at onset for treat / admit / stay decisions
 
     def __len__(self) -> int:
@@ -120,31 +118,5 @@ def practice_requests(
         channel=rng.choice(len(CHANNELS), size=n, p=mix / mix.sum()).astype(np.int8),
         nurse_eligible=rng.random(n) < cfg.nurse_eligible_share,
         need_day=np.full(n, day, np.int32),
-    )
-
-
-def acute_episodes(pop: Population, cfg: DemandConfig, day: int, rng: np.random.Generator) -> Episodes:
-    """Acute deteriorations with onset on ``day``, uniform over the 24 hours."""
-    rate = np.array([cfg.episodes_per_1000.get(b, 0.0) for b in AGE_BANDS]) / 1000.0
-    person, band = _draw_people(pop.alive_by_band(), rate / DAYS_PER_YEAR, rng)
-    n = len(person)
-    groups = list(cfg.episode_groups.values())
-    weights = np.array([g.weight for g in groups], dtype=float)
-    if n and (len(groups) == 0 or weights.sum() <= 0):
-        raise ValueError("demand.episode_groups: acute episodes need at least one group with weight > 0")
-    group = (
-        rng.choice(len(groups), size=n, p=weights / weights.sum()).astype(np.int16)
-        if n
-        else np.empty(0, np.int16)
-    )
-    severe_share = np.array([g.severe_share for g in groups]) if groups else np.zeros(1)
-    onset = np.sort(day * MINUTES_PER_DAY + rng.random(n) * MINUTES_PER_DAY)
-    order = np.argsort(rng.random(n))  # persons were drawn band by band: mix them
-    return Episodes(
-        person=person[order],
-        band=band[order],
-        onset=onset,
-        group=group,
-        severe=rng.random(n) < severe_share[group] if n else np.zeros(0, bool),
-        u=rng.random((n, 3)),
+        control=np.full(n, -1, np.int8),
     )

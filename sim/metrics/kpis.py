@@ -34,6 +34,7 @@ def compute_kpis(model: SimModel) -> list[Row]:
         *capacity_kpis(model, requests),
         *access_kpis(model, requests),
         *admission_kpis(model),
+        *planned_care_kpis(model, requests),
     ]
 
 
@@ -219,3 +220,30 @@ def admission_kpis(model: SimModel) -> Iterator[Row]:
     )
     waits = (ep["ed_start"] - ep["ed_arrive"])[visited]
     yield "ed_wait_minutes_mean", "all", float(np.nanmean(waits)) if len(waits) else float("nan"), "minutes"
+
+
+def planned_care_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
+    """Chronic controls in general practice (how many, how late) and hospital outpatient controls."""
+    _, py = _person_years(model)
+    names = model.controls.names
+    booked = (req["status"] == BOOKED) & (req["control"] >= 0)
+    late = (req["day"] + req["offset"] - req["need_day"]).astype(float)
+    grace = model.config.demand.overdue_grace_days
+    for k, name in enumerate(names):
+        sel = booked & (req["control"] == k)
+        yield "chronic_controls_per_1000", name, 1000.0 * _rate(sel.sum(), py), "per 1000 per year"
+        yield "control_delay_days_mean", name, float(late[sel].mean()) if sel.any() else float("nan"), "days"
+    yield (
+        "controls_overdue_share",
+        "all",
+        _rate(np.count_nonzero(booked & (late > grace)), booked.sum()),
+        ("share of booked controls"),
+    )
+    cal = model.calendar
+    visits = [v for v in model.recorder.outpatient_visits if cal.in_window(v[0])]
+    control = np.concatenate([v[2] for v in visits]) if visits else np.empty(0, int)
+    distance = np.concatenate([v[3] for v in visits]) if visits else np.empty(0)
+    for k, name in enumerate(names):
+        n = np.count_nonzero(control == k)
+        yield "outpatient_controls_per_1000", name, 1000.0 * _rate(n, py), "per 1000 per year"
+    yield "outpatient_travel_km_mean", "all", float(distance.mean()) if len(distance) else float("nan"), "km"

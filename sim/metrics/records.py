@@ -56,6 +56,7 @@ class Recorder:
         self.access_days: list[int] = []
         self.access: list[np.ndarray] = []  # days to third available, per practice
         self.needs = np.zeros(model.calendar.total_days, np.int64)  # practice needs arising per day
+        self.outpatient_visits: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         # births, immigrants, deaths and emigrants per day
         self.events = np.zeros((model.calendar.total_days, 4), np.int64)
         self.population_counts: list[PopulationCount] = []
@@ -86,6 +87,7 @@ class Recorder:
             {
                 "day": np.full(n, requests.day, np.int32),
                 "need_day": requests.need_day,
+                "control": requests.control,
                 "person": requests.person,
                 "band": requests.band,
                 "practice": practice.astype(np.int32),
@@ -97,6 +99,13 @@ class Recorder:
                 "status": status,
             }
         )
+
+    def outpatient(self, day: int, person: np.ndarray, control: np.ndarray) -> None:
+        """Record the hospital outpatient controls of ``day`` with each patient's distance (km)."""
+        pop = self.model.population
+        hospital_x = self.model.config.population.geography.hospital_distance_km
+        distance = np.hypot(pop.x[person] - hospital_x, pop.y[person])
+        self.outpatient_visits.append((day, person, control, distance))
 
     def close_day(self, day: int, offered: np.ndarray, used: np.ndarray) -> None:
         """Record the minutes offered and used per practice and role on a finished day."""

@@ -39,6 +39,7 @@ class EpisodeState:
     practice: int
     onset: float
     u: np.ndarray
+    window: float = 0.0  # minutes in which home or primary care can still prevent an admission
     route: str = ""
     ed_visit: int = -1  # index into the ED station's records, -1 when never there
     admit_time: float = np.nan

@@ -32,7 +32,7 @@ from sim.config.schema import DistributionConfig, StationConfig
 from sim.model import SimModel
 from sim.rng import Streams
 from sim.services.station import Station
-from tests.conftest import FROZEN_POPULATION, FULL, small_config
+from tests.conftest import FROZEN_POPULATION, FULL, single_episode_group, small_config
 
 # Eight theory-versus-replications comparisons are made in this file (2 per Station case, 2 for
 # the model's ED). At 95% each, some comparison would fail by chance for about one seed in three
@@ -164,14 +164,12 @@ ED_EPISODES_PER_1000 = (
 
 
 def ed_config(years: float = ED_YEARS) -> SimConfig:
-    rate = f"{ED_EPISODES_PER_1000:.6f}"
-    return small_config(
+    config = small_config(
         [
             "rules.escalation.name=ed_only",
             f"services.hospital.ed.servers={ED_SERVERS}",
             "services.hospital.ed.service.dist=exponential",
             f"services.hospital.ed.service.mean={ED_SERVICE_MEAN}",
-            f"demand.episodes_per_1000={{0-64:{rate},65-79:{rate},80+:{rate}}}",
             # no practice requests: irrelevant to the ED under ed_only, and it keeps the runs fast
             "demand.contacts_per_year={0-64:0,65-79:0,80+:0}",
             # a stationary population, so that arrivals are a homogeneous Poisson process
@@ -180,6 +178,7 @@ def ed_config(years: float = ED_YEARS) -> SimConfig:
         size=ED_POPULATION,
         years=years,
     )
+    return single_episode_group(config, ED_EPISODES_PER_1000)
 
 
 @pytest.mark.slow
@@ -192,7 +191,8 @@ def test_model_ed_reproduces_erlang_c() -> None:
         alive = model.population.count_alive()
         # Arrival rate from the config, not from the realised arrivals: the theory then gets no
         # help from the data, and the realised count is checked against it separately below.
-        rate = np.array(list(config.demand.episodes_per_1000.values()))
+        (group,) = config.demand.episode_groups.values()
+        rate = np.array(list(group.per_1000.values()))
         assert np.allclose(rate, rate[0])  # one rate for every band: lambda needs only the head count
         lam = alive * rate[0] / 1000.0 / (DAYS_PER_YEAR * MINUTES_PER_DAY)
         model.run()

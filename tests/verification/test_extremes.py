@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
 
 from sim.calendar import MINUTES_PER_DAY
-from sim.demand import acute_episodes
+from sim.config import SimConfig
 from sim.metrics import compute_kpis
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT, NOT_SOUGHT
 from sim.model import SimModel
 from sim.rules.escalation import ED, PRACTICE
 from sim.services.hospital import OUTCOMES
-from tests.conftest import FROZEN_POPULATION, small_config
+from tests.conftest import FROZEN_POPULATION, single_episode_group, small_config
 
 TYPES = ("solo", "partnership")
 HUGE = 100000  # clinical hours per week: more than the practices could ever fill
@@ -32,9 +32,15 @@ def hours(role: str, value: float) -> list[str]:
     return [f"organisation.practice_types.{t}.{role}_clinical_hours_per_week={value}" for t in TYPES]
 
 
-def simulate(overrides: Sequence[str] = (), size: int = 3000, years: float = 0.15, replication: int = 0):
+def simulate(
+    overrides: Sequence[str] = (),
+    size: int = 3000,
+    years: float = 0.15,
+    replication: int = 0,
+    edit: Callable[[SimConfig], SimConfig] = lambda c: c,
+):
     """Build and run one replication; return the finished model (its recorder is ``model.recorder``)."""
-    model = SimModel(small_config(overrides, size=size, years=years), replication)
+    model = SimModel(edit(small_config(overrides, size=size, years=years)), replication)
     model.run()
     return model
 
@@ -92,7 +98,7 @@ def test_a_congested_ed_does_wait():
 # ------------------------------------------------------------------ zero demand
 def test_zero_demand_gives_zero_use():
     zero = "{0-64:0,65-79:0,80+:0}"
-    model = simulate([f"demand.contacts_per_year={zero}", f"demand.episodes_per_1000={zero}"])
+    model = simulate([f"demand.contacts_per_year={zero}"], edit=lambda c: single_episode_group(c, None))
     k = kpis(model)
     rec = model.recorder
     assert len(rec.episodes) == 0
@@ -281,13 +287,8 @@ def test_every_request_is_accounted_for(accounted):
 def test_every_episode_has_exactly_one_outcome(accounted):
     model = accounted
     eps = model.recorder.episodes
-    rng = model.streams.fresh("demand.episodes")
-    generated = sum(
-        len(acute_episodes(model.population, model.config.demand, d, rng))
-        for d in range(model.calendar.total_days)
-    )
-    assert len(eps) == generated
-    assert len({e.id for e in eps}) == len(eps)
+    # ids are given in order of generation: every generated episode is recorded, once
+    assert [e.id for e in eps] == list(range(len(eps)))
     ep = model.recorder.episode_table()
     out = ep["outcome"]
     assert set(out) <= set(OUTCOMES)
@@ -377,3 +378,24 @@ def test_more_clinician_hours_never_lengthen_the_mean_routine_wait(role, levels)
     shown = dict(zip(levels, waits, strict=True))
     assert all(b <= a + 1e-12 for a, b in itertools.pairwise(waits)), shown
     assert waits[-1] < waits[0]  # the levels span a real change
+
+
+def test_short_gp_time_raises_overdue_controls_and_their_deteriorations():
+    """The access link: when GP time is short, controls fall overdue and the deteriorations they
+    guard against become more frequent (with common random numbers)."""
+    link = ["demand.overdue_hazard_ratio=3.0", "demand.overdue_grace_days=0"]
+    short = simulate([*link, *hours("gp", 8), *hours("nurse", 5)], size=6000, years=0.5)
+    ample = simulate([*link, *hours("gp", 60), *hours("nurse", 60)], size=6000, years=0.5)
+
+    def late_controls(model):
+        req = model.recorder.request_table
+        booked = (req["control"] >= 0) & (req["status"] == BOOKED)
+        return float(np.mean(req["day"][booked] + req["offset"][booked] - req["need_day"][booked]))
+
+    def linked_episodes(model):
+        names = model.group_names
+        linked = [i for i, n in enumerate(names) if model.config.demand.episode_groups[n].overdue_control]
+        return sum(1 for e in model.recorder.episodes if e.group in linked)
+
+    assert late_controls(short) > late_controls(ample) + 1
+    assert linked_episodes(short) > linked_episodes(ample)
