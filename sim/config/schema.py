@@ -29,7 +29,7 @@ from sim.config.validation import (
 )
 
 AGE_BANDS = ("0-64", "65-79", "80+")
-CHANNELS = ("in_person", "phone", "email", "video")
+CHANNELS = ("in_person", "phone", "email", "video", "home_visit")
 
 
 def _bands(v0: float, v1: float, v2: float) -> dict[str, float]:
@@ -231,6 +231,7 @@ class DemandConfig(Validated):
         lambda: {"in_person": 1.0, "phone": 0.0, "email": 0.0, "video": 0.0}
     )
     nurse_eligible_share: float = probability(0.0)
+    home_visit_share_home_care: float = probability(0.0)  # requests of home-care recipients seen at home
     controls: dict[str, ControlConfig] = field(default_factory=dict)
     control_retry_days: int = at_least(1, 7)
     overdue_grace_days: int = non_negative(60)
@@ -272,6 +273,7 @@ class ChannelMinutes(Validated):
     phone: float = positive(5.0)
     email: float = positive(3.0)
     video: float = positive(10.0)
+    home_visit: float = positive(45.0)  # including travel, until travel is modelled from distance
 
 
 @dataclass(frozen=True)
@@ -279,7 +281,7 @@ class DiaryConfig(Validated):
     """Appointment diary: minutes per contact by role, same-day carve-out, booking horizon."""
 
     gp_minutes: ChannelMinutes = field(default_factory=ChannelMinutes)
-    nurse_minutes: ChannelMinutes = field(default_factory=lambda: ChannelMinutes(20.0, 8.0, 4.0, 15.0))
+    nurse_minutes: ChannelMinutes = field(default_factory=lambda: ChannelMinutes(20.0, 8.0, 4.0, 15.0, 50.0))
     same_day_share: float = probability(0.3)
     booking_horizon_days: int = at_least(1, 20)
 

@@ -110,12 +110,15 @@ def practice_requests(
     person, band = _draw_people(pop.alive_by_band(), per_day, rng)
     n = len(person)
     mix = np.array([cfg.channel_mix.get(c, 0.0) for c in CHANNELS])
+    at_home = pop.home_care[person] & (rng.random(n) < cfg.home_visit_share_home_care)
     return Requests(
         day=day,
         person=person,
         band=band,
         same_day=rng.random(n) < cfg.same_day_share,
-        channel=rng.choice(len(CHANNELS), size=n, p=mix / mix.sum()).astype(np.int8),
+        channel=np.where(
+            at_home, CHANNELS.index("home_visit"), rng.choice(len(CHANNELS), size=n, p=mix / mix.sum())
+        ).astype(np.int8),
         nurse_eligible=rng.random(n) < cfg.nurse_eligible_share,
         need_day=np.full(n, day, np.int32),
         control=np.full(n, -1, np.int8),
