@@ -6,10 +6,16 @@ after each control is booked. On a weekday, everyone whose control is due asks t
 practice for a routine appointment. A request that finds no slot is retried after
 ``control_retry_days``; from its due day until it is booked the control is overdue, and
 an overdue control raises the hazard of the related acute deteriorations (the link from
-access to avoidable admissions, ``demand.overdue_hazard_ratio``).
+access to avoidable admissions, ``demand.overdue_hazard_ratio``). Hospital outpatient
+controls follow their own interval and are attended on the day they fall due.
+
+Due days live in (persons x controls) arrays; a queue of day buckets finds who is due
+without scanning everyone each day, so the cost grows with the number of controls.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 import numpy as np
 
@@ -21,35 +27,69 @@ from sim.population.state import Population
 NONE = -1
 
 
+class DueQueue:
+    """Due days of (person, control) pairs, with buckets by day for quick look-up."""
+
+    def __init__(self, n_controls: int) -> None:
+        self.due = np.full((0, n_controls), NONE, np.int32)
+        self._buckets: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
+
+    def grow(self, n: int) -> None:
+        """Make room for ``n`` persons."""
+        if n > len(self.due):
+            pad = np.full((n - len(self.due), self.due.shape[1]), NONE, np.int32)
+            self.due = np.vstack([self.due, pad])
+
+    def set(self, person: np.ndarray, control: np.ndarray, day: np.ndarray) -> None:
+        """Set the due day of each (person, control) pair."""
+        day = np.asarray(day, dtype=np.int32)
+        if len(day) == 0:
+            return
+        self.due[person, control] = day
+        order = np.argsort(day, kind="stable")
+        days, starts = np.unique(day[order], return_index=True)
+        for d, part in zip(days, np.split(order, starts[1:]), strict=True):
+            self._buckets[int(d)].append((person[part], control[part]))
+
+    def pop_due(self, day: int, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(person, control) pairs due by ``day`` among the living; they stay due until set anew."""
+        keys = [d for d in self._buckets if d <= day]
+        if not keys:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        parts = [pair for d in sorted(keys) for pair in self._buckets.pop(d)]
+        person = np.concatenate([p for p, _ in parts]).astype(np.int64)
+        control = np.concatenate([c for _, c in parts]).astype(np.int64)
+        due = self.due[person, control]
+        valid = (due != NONE) & (due <= day) & alive[person]
+        # a pair set again since it was queued sits in another bucket too: keep one copy
+        key = person[valid] * self.due.shape[1] + control[valid]
+        _, first = np.unique(key, return_index=True)
+        return person[valid][first], control[valid][first]
+
+
 class ControlSchedule:
-    """Due days of every person's controls, kept as arrays (persons x controls)."""
+    """Controls in general practice and at hospital for every person with a chronic condition."""
 
     def __init__(self, cfg: DemandConfig, condition_names: tuple[str, ...]) -> None:
         self.names = tuple(cfg.controls)
-        self.specs = tuple(cfg.controls.values())
+        specs = tuple(cfg.controls.values())
         self.bits = np.array([condition_names.index(n) for n in self.names], dtype=np.int64)
-        self.interval = np.array(
-            [DAYS_PER_YEAR / s.per_year if s.per_year > 0 else np.inf for s in self.specs]
-        )
+        self.interval = np.array([DAYS_PER_YEAR / s.per_year if s.per_year > 0 else np.inf for s in specs])
         self.outpatient_interval = np.array(
-            [
-                DAYS_PER_YEAR / s.outpatient_per_year if s.outpatient_per_year > 0 else np.inf
-                for s in self.specs
-            ]
+            [DAYS_PER_YEAR / s.outpatient_per_year if s.outpatient_per_year > 0 else np.inf for s in specs]
         )
-        self.nurse = np.array([s.nurse_eligible for s in self.specs], dtype=bool)
+        self.nurse = np.array([s.nurse_eligible for s in specs], dtype=bool)
         self.retry = cfg.control_retry_days
-        self.due = np.full((0, len(self.names)), NONE, np.int32)  # next due day
+        self.practice = DueQueue(len(self.names))
+        self.hospital = DueQueue(len(self.names))
         self.overdue_since = np.full((0, len(self.names)), NONE, np.int32)  # due day of an unbooked control
-        self.outpatient_due = np.full((0, len(self.names)), NONE, np.int32)  # next hospital control
 
     def _grow(self, n: int) -> None:
-        if n > len(self.due):
-            extra = n - len(self.due)
-            pad = np.full((extra, len(self.names)), NONE, np.int32)
-            self.due = np.vstack([self.due, pad])
+        self.practice.grow(n)
+        self.hospital.grow(n)
+        if n > len(self.overdue_since):
+            pad = np.full((n - len(self.overdue_since), len(self.names)), NONE, np.int32)
             self.overdue_since = np.vstack([self.overdue_since, pad])
-            self.outpatient_due = np.vstack([self.outpatient_due, pad])
 
     def enrol(
         self, pop: Population, day: int, rng: np.random.Generator, who: np.ndarray | None = None
@@ -60,22 +100,23 @@ class ControlSchedule:
         who = np.flatnonzero(pop.alive) if who is None else who
         for k, bit in enumerate(self.bits):
             has = (pop.conditions[who] >> bit) & 1 == 1
-            for due, interval in (
-                (self.due, self.interval[k]),
-                (self.outpatient_due, self.outpatient_interval[k]),
+            for queue, interval in (
+                (self.practice, self.interval[k]),
+                (self.hospital, self.outpatient_interval[k]),
             ):
                 if not np.isfinite(interval):
                     continue
-                who_k = who[has & (due[who, k] == NONE)]
-                due[who_k, k] = day + np.floor(rng.random(len(who_k)) * interval).astype(np.int32)
+                new = who[has & (queue.due[who, k] == NONE)]
+                first = day + np.floor(rng.random(len(new)) * interval)
+                queue.set(new, np.full(len(new), k), first)
 
     def requests(self, pop: Population, day: int) -> Requests:
         """Control requests of everyone alive whose control is due by ``day``."""
         self._grow(pop.n)
-        due = (self.due[: pop.n] != NONE) & (self.due[: pop.n] <= day) & pop.alive[:, None]
-        person, control = np.nonzero(due)
+        person, control = self.practice.pop_due(day, pop.alive)
+        due_day = self.practice.due[person, control]
         fresh = self.overdue_since[person, control] == NONE
-        self.overdue_since[person[fresh], control[fresh]] = self.due[person[fresh], control[fresh]]
+        self.overdue_since[person[fresh], control[fresh]] = due_day[fresh]
         n = len(person)
         return Requests(
             day=day,
@@ -84,17 +125,17 @@ class ControlSchedule:
             same_day=np.zeros(n, bool),
             channel=np.zeros(n, np.int8),  # in person
             nurse_eligible=self.nurse[control],
-            need_day=self.due[person, control].astype(np.int32),
+            need_day=due_day.astype(np.int32),
             control=control.astype(np.int8),
         )
 
     def outcome(self, person: np.ndarray, control: np.ndarray, seen_day: np.ndarray) -> None:
-        """Book the next control one interval after ``seen_day``; retry later where ``seen_day`` < 0."""
+        """Set the next control one interval after ``seen_day``; retry later where ``seen_day`` < 0."""
         done = seen_day >= 0
-        interval = self.interval[control[done]]
-        self.due[person[done], control[done]] = (seen_day[done] + interval).astype(np.int32)
+        self.practice.set(person[done], control[done], seen_day[done] + self.interval[control[done]])
         self.overdue_since[person[done], control[done]] = NONE
-        self.due[person[~done], control[~done]] += self.retry
+        retry_day = self.practice.due[person[~done], control[~done]] + self.retry
+        self.practice.set(person[~done], control[~done], retry_day)
 
     def overdue_days(self, person: np.ndarray, control: int, day: int) -> np.ndarray:
         """Days by which ``control`` of each person is overdue on ``day`` (0 when not overdue)."""
@@ -105,11 +146,8 @@ class ControlSchedule:
         """Hospital outpatient controls due by ``day`` (persons, control index); each is
         attended on its day and the next one is set an interval later."""
         self._grow(pop.n)
-        due = (
-            (self.outpatient_due[: pop.n] != NONE)
-            & (self.outpatient_due[: pop.n] <= day)
-            & pop.alive[:, None]
+        person, control = self.hospital.pop_due(day, pop.alive)
+        self.hospital.set(
+            person, control, self.hospital.due[person, control] + self.outpatient_interval[control]
         )
-        person, control = np.nonzero(due)
-        self.outpatient_due[person, control] += self.outpatient_interval[control].astype(np.int32)
         return person, control

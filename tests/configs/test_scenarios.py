@@ -85,3 +85,15 @@ def test_joblib_multirun_writes_one_result_per_job(tmp_path: Path) -> None:
     assert scenarios == ["baseline", "health_houses"]
     for manifest in sweep.glob("*/manifest.json"):
         assert json.loads(manifest.read_text())["status"] == "ok"
+
+
+def test_ageing_2035_raises_the_share_of_the_oldest() -> None:
+    """DST projects the 80+ share to rise from 4.7% (2020) to over 7% (2030)."""
+
+    def share_80(scenario: str) -> float:
+        kpis = sim.run(small_config([f"scenario={scenario}"], size=20000, years=0.1)).kpis
+        return float(kpis[(kpis.metric == "share_80plus") & (kpis.group == "all")].value.iloc[0])
+
+    base, later = share_80("baseline"), share_80("ageing_2035")
+    assert later > base + 0.015
+    assert 0.06 < later < 0.09
