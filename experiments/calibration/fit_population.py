@@ -36,6 +36,8 @@ import numpy as np
 from scipy.integrate import simpson
 from scipy.optimize import brentq, least_squares
 
+from sim.population.mortality import FEMALE_AT_BIRTH  # the model's sex ratio at birth
+
 # --------------------------------------------------------------------------------------------------------
 # Calibration figures (../shared/calibration/denmark.yaml)
 # --------------------------------------------------------------------------------------------------------
@@ -79,7 +81,6 @@ BANDS: dict[str, tuple[int, int, float]] = {
     "80+": (80, 105, 0.0455),
 }
 MAX_AGE = 105
-FEMALE_AT_BIRTH = 1 / 2.05  # 0.4878: sex ratio at birth 1.05 boys per girl (as sim.population.mortality)
 
 # Regularisation and target weights of the age fit (standard deviations).
 SD_SHARE_90PLUS = 0.02  # relative: 2 % of the 90+ share (about 900 persons nationally)
