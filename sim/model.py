@@ -50,7 +50,7 @@ from sim.population import plan_year, project, synthesise
 from sim.rng import Streams
 from sim.rules.base import make_rules
 from sim.services.hospital import EpisodeState, Hospital
-from sim.services.practice import Practice, build_diaries, create_practices, list_people
+from sim.services.practice import Practice, build_diaries, create_practices
 
 
 class SimModel(mesa.Model):
@@ -71,12 +71,6 @@ class SimModel(mesa.Model):
         self.practices: list[Practice] = create_practices(
             self, config.organisation, self.population, self.streams("organisation.sites")
         )
-        list_people(
-            self.population,
-            np.flatnonzero(self.population.alive),
-            self.practices,
-            self.streams("organisation.listing"),
-        )
         self.diaries = build_diaries(self.practices)
         self.controls = ControlSchedule(config.demand, self.population.condition_names)
         self.controls.enrol(self.population, 0, self.streams("demand.controls"))
@@ -84,6 +78,7 @@ class SimModel(mesa.Model):
         self.rules = make_rules(config.rules)
         for rule in self.rules.values():
             rule.setup(self)
+        self.rules["list_management"].list_everyone(self)
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -138,7 +133,7 @@ class SimModel(mesa.Model):
         """Apply the births, deaths and migrations of ``day``; list the newcomers."""
         counts, arrived = self.plan.apply(self.population, day)
         if len(arrived):
-            list_people(self.population, arrived, self.practices, self.streams("organisation.listing"))
+            self.rules["list_management"].list_newcomers(self, arrived)
             self.controls.enrol(self.population, day, self.streams("demand.controls"), arrived)
         self.recorder.population_events(day, counts)
 

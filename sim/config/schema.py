@@ -117,6 +117,7 @@ class AreaConfig(Validated):
     """One kind of area: its population share, disc radius and distance from the centre (km)."""
 
     share: float = probability(0.3)
+    speed_kmh: float = positive(30.0)  # door-to-door travel speed to the practice
     radius_km: float = positive(3.0)
     distance_km: float = non_negative(0.0)
     count: int = at_least(1, 1)
@@ -129,9 +130,9 @@ class GeographyConfig(Validated):
 
     areas: dict[str, AreaConfig] = field(
         default_factory=lambda: {
-            "urban": AreaConfig(0.5, 3.0, 0.0, 1),
-            "town": AreaConfig(0.3, 1.5, 12.0, 4),
-            "rural": AreaConfig(0.2, 20.0, 0.0, 1),
+            "urban": AreaConfig(0.5, 20.0, 3.0, 0.0, 1),
+            "town": AreaConfig(0.3, 30.0, 1.5, 12.0, 4),
+            "rural": AreaConfig(0.2, 45.0, 20.0, 0.0, 1),
         }
     )
     hospital_distance_km: float = non_negative(20.0)
@@ -296,6 +297,7 @@ class PracticeTypeConfig(Validated):
     secretaries_per_gp: float = non_negative(0.5)
     gp_clinical_hours_per_week: float = non_negative(36.0)
     nurse_clinical_hours_per_week: float = non_negative(30.0)
+    weeks_off_per_year: float = between(0.0, 52.0, 0.0)  # holiday and courses: capacity spread over the rest
     hours: dict[str, Hours] = field(default_factory=_weekday_hours)
     nurse_delegation: bool = False
     video: bool = False
@@ -315,6 +317,8 @@ class OrganisationConfig(Validated):
 
     name: str = "baseline"
     list_size_per_gp: float = positive(1600.0)
+    list_spread: float = non_negative(0.0)  # sd of log list size around the norm, between practices
+    close_at_share_of_norm: float = positive(1.0)  # closes to new patients at this share of its norm
     practice_types: dict[str, PracticeTypeConfig] = field(
         default_factory=lambda: {"solo": PracticeTypeConfig(gp_share=1.0)}
     )
@@ -388,6 +392,7 @@ class RulesConfig(Validated):
     booking: RuleConfig = field(default_factory=lambda: RuleConfig("first_available"))
     escalation: RuleConfig = field(default_factory=RuleConfig)
     admission: RuleConfig = field(default_factory=RuleConfig)
+    list_management: RuleConfig = field(default_factory=RuleConfig)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS
+from sim.metrics.practice_kpis import practice_access_hours, practice_kpis
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
 from sim.population.dynamics import EVENT_NAMES
 from sim.services.diary import ROLES
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from sim.model import SimModel
 
 Row = tuple[str, str, float, str]
-EVENING_HOUR = 17.0
 PER_65 = "per 1000 aged 65+ per year"
 
 
@@ -35,6 +35,7 @@ def compute_kpis(model: SimModel) -> list[Row]:
         *access_kpis(model, requests),
         *admission_kpis(model),
         *planned_care_kpis(model, requests),
+        *practice_kpis(model, requests),
     ]
 
 
@@ -129,20 +130,7 @@ def window_requests(model: SimModel) -> dict[str, np.ndarray]:
 
 def access_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     """Opening hours per 1000, waits, same-day share, days to third available, contacts."""
-    pop_end = model.recorder.population_counts[-1].total
-    open_h = sum(p.minutes_open(w) for p in model.practices for w in range(7)) / MINUTES_PER_HOUR
-    evening = sum(
-        max(0.0, p.open_hours[w, 1] - max(p.open_hours[w, 0], EVENING_HOUR))
-        for p in model.practices
-        for w in range(7)
-    )
-    yield "access_hours_per_week_per_1000", "all", 1000.0 * _rate(open_h, pop_end), "hours per week per 1000"
-    yield (
-        "evening_access_hours_per_week_per_1000",
-        "all",
-        1000.0 * _rate(evening, pop_end),
-        "hours per week per 1000",
-    )
+    yield from practice_access_hours(model)
 
     rec, cal = model.recorder, model.calendar
     third = [a for d, a in zip(rec.access_days, rec.access, strict=True) if cal.in_window(d)]
@@ -168,7 +156,8 @@ def access_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
 
     pop = model.population
     unlisted = np.count_nonzero(pop.alive & (pop.practice < 0))
-    yield "residents_without_gp_per_1000", "all", 1000.0 * _rate(unlisted, pop_end), "per 1000 residents"
+    residents = model.recorder.population_counts[-1].total
+    yield "residents_without_gp_per_1000", "all", 1000.0 * _rate(unlisted, residents), "per 1000 residents"
 
     py_band, py = _person_years(model)
     yield "gp_contacts_per_person_year", "all", _rate(booked.sum(), py), "contacts per person-year"

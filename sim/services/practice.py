@@ -65,10 +65,16 @@ class Practice(mesa.Agent):
         """
         open_min = np.array([self.minutes_open(w) for w in range(7)])
         spread = open_min / open_min.sum() if open_min.sum() > 0 else open_min
+        spread = spread * self.working_share
         cap = np.zeros((len(ROLES), 7))
         cap[GP] = self.gp_fte * self.spec.gp_clinical_hours_per_week * MINUTES_PER_HOUR * spread
         cap[NURSE] = self.nurse_fte * self.spec.nurse_clinical_hours_per_week * MINUTES_PER_HOUR * spread
         return cap
+
+    @property
+    def working_share(self) -> float:
+        """Share of weeks in which the staff work (the rest is holiday and courses)."""
+        return 1.0 - self.spec.weeks_off_per_year / 52.0
 
     @property
     def delegates_to_nurse(self) -> bool:
@@ -109,23 +115,3 @@ def build_diaries(practices: list[Practice]) -> Diaries:
     share = np.array([p.spec.diary.same_day_share for p in practices])
     horizon = max((p.spec.diary.booking_horizon_days for p in practices), default=1)
     return Diaries(weekly, share, horizon)
-
-
-def list_people(
-    pop: Population, who: np.ndarray, practices: list[Practice], rng: np.random.Generator
-) -> None:
-    """List persons ``who`` with practices that have room, in proportion to the room left.
-
-    People who find no practice with room stay unlisted (practice = -1).
-    """
-    if len(who) == 0 or not practices:
-        return
-    capacity = np.array([p.list_capacity for p in practices])
-    listed = np.bincount(pop.practice[pop.alive & (pop.practice >= 0)], minlength=len(practices))
-    room = np.maximum(capacity - listed, 0.0)
-    n_fit = int(min(len(who), np.floor(room.sum())))
-    if n_fit <= 0:
-        return
-    chosen = rng.choice(len(practices), size=n_fit, p=room / room.sum())
-    order = rng.permutation(len(who))[:n_fit]
-    pop.practice[who[order]] = chosen.astype(np.int32)

@@ -1,0 +1,125 @@
+"""KPIs of general practice as an organisation: opening hours, lists, GPs, travel.
+
+Access hours are *GP-staffed* opening hours: each GP FTE of a practice contributes the
+practice's weekly opening hours, summed over practices, per 1,000 residents. Merging
+practices into fewer sites with the same GPs and longer opening therefore raises it, and
+cutting GPs lowers it, as a planner would expect; evening hours are those after 17:00.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.metrics.records import BOOKED
+from sim.services.diary import GP
+
+if TYPE_CHECKING:
+    from sim.model import SimModel
+
+Row = tuple[str, str, float, str]
+EVENING_HOUR = 17.0
+TRAVEL_CHANNELS = ("in_person",)  # contacts for which the patient travels to the practice
+
+
+def _share(num: float, den: float) -> float:
+    return float(num / den) if den > 0 else float("nan")
+
+
+def _weekly_hours(practice) -> tuple[float, float]:
+    """(all, evening) opening hours per week of one practice."""
+    hours = practice.open_hours
+    total = float(np.sum(hours[:, 1] - hours[:, 0]))
+    evening = float(np.sum(np.clip(hours[:, 1] - np.maximum(hours[:, 0], EVENING_HOUR), 0.0, None)))
+    return total, evening
+
+
+def practice_access_hours(model: SimModel) -> Iterator[Row]:
+    """GP-staffed opening hours per week per 1,000 residents, all and evening, also by practice type."""
+    residents = model.recorder.population_counts[-1].total
+    working = [p for p in model.practices if not model.diaries.closed[p.index]]
+    per_practice = [(p.kind, p.gp_fte, *_weekly_hours(p)) for p in working]
+    unit = "GP-staffed hours per week per 1000"
+    for metric, col in (("access_hours_per_week_per_1000", 2), ("evening_access_hours_per_week_per_1000", 3)):
+        total = sum(row[1] * row[col] for row in per_practice)
+        yield metric, "all", 1000.0 * _share(total, residents), unit
+        for kind in sorted({row[0] for row in per_practice}):
+            part = sum(row[1] * row[col] for row in per_practice if row[0] == kind)
+            yield metric, kind, 1000.0 * _share(part, residents), unit
+
+
+def practice_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
+    """Lists per GP, closed practices, the solo share, contacts per GP per day, travel."""
+    yield from _list_kpis(model)
+    yield from _contact_kpis(model, req)
+    yield from _travel_kpis(model, req)
+
+
+def _list_kpis(model: SimModel) -> Iterator[Row]:
+    practices = model.practices
+    lists = model.rules["list_management"]
+    listed = lists.listed(model)
+    fte = np.array([p.gp_fte for p in practices])
+    kinds = np.array([p.kind for p in practices])
+    closed = ~lists.open_to_new(model)
+    yield "listed_patients_per_gp_fte", "all", _share(listed.sum(), fte.sum()), "patients per GP FTE"
+    for kind in sorted(set(kinds)):
+        sel = kinds == kind
+        yield (
+            "listed_patients_per_gp_fte",
+            kind,
+            _share(listed[sel].sum(), fte[sel].sum()),
+            "patients per GP FTE",
+        )
+    yield (
+        "practices_closed_share",
+        "all",
+        float(closed.mean()) if len(closed) else float("nan"),
+        "share of practices",
+    )
+    yield "gps_closed_share", "all", _share(fte[closed].sum(), fte.sum()), "share of GP FTE"
+    yield "solo_gp_share", "all", _share(fte[kinds == "solo"].sum(), fte.sum()), "share of GP FTE"
+    yield (
+        "gp_fte_per_1000",
+        "all",
+        1000.0 * _share(fte.sum(), model.recorder.population_counts[-1].total),
+        ("GP FTE per 1000 residents"),
+    )
+
+
+def _contact_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
+    """Practice contacts (by GPs and their staff, as in the Danish fee statistics) per GP FTE
+    per working day (weekdays less the weeks off); also GP contacts alone."""
+    cal = model.calendar
+    weekdays = sum(1 for d in range(cal.warmup_days, cal.total_days) if cal.weekday(d) < 5)
+    fte_days = sum(p.gp_fte * p.working_share for p in model.practices) * weekdays
+    booked = req["status"] == BOOKED
+    unit = "contacts per GP FTE per working day"
+    yield "contacts_per_gp_fte_day", "all", _share(booked.sum(), fte_days), unit
+    in_person = booked & (req["channel"] == 0)
+    yield "contacts_per_gp_fte_day", "in_person", _share(in_person.sum(), fte_days), unit
+    yield "contacts_per_gp_fte_day", "by_gp", _share((booked & (req["role"] == GP)).sum(), fte_days), unit
+
+
+def _travel_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
+    """Mean travel time (minutes, one way) of in-person contacts, by the patient's area type."""
+    pop = model.population
+    px = np.array([p.x for p in model.practices])
+    py = np.array([p.y for p in model.practices])
+    speed = np.array([a.speed_kmh for a in model.config.population.geography.areas.values()])
+    visits = (req["status"] == BOOKED) & (req["channel"] == 0)
+    person, practice = req["person"][visits], req["practice"][visits]
+    km = np.hypot(pop.x[person] - px[practice], pop.y[person] - py[practice])
+    area = pop.area[person]
+    minutes = km / speed[area] * 60.0
+    yield "travel_minutes_mean", "all", float(minutes.mean()) if len(minutes) else float("nan"), "minutes"
+    for a, name in enumerate(pop.area_names):
+        sel = area == a
+        yield (
+            "travel_minutes_mean",
+            name,
+            float(minutes[sel].mean()) if sel.any() else float("nan"),
+            "minutes",
+        )

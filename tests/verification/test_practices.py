@@ -1,0 +1,82 @@
+"""General practice as an organisation: lists, closing, access hours and travel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.model import SimModel
+from sim.services.lists import assign_nearest_with_room
+from tests.conftest import small_config
+
+
+def _kpi(kpis, metric: str, group: str = "all") -> float:
+    return float(kpis[(kpis.metric == metric) & (kpis.group == group)].value.mean())
+
+
+@pytest.fixture(scope="module")
+def compared():
+    """Baseline and health houses, same seeds and size (common random numbers)."""
+    runs = {}
+    for scenario in ("baseline", "health_houses"):
+        runs[scenario] = sim.run(
+            small_config([f"scenario={scenario}", "replications=2"], size=20000, years=0.1)
+        )
+    return runs["baseline"].kpis, runs["health_houses"].kpis
+
+
+def test_health_houses_raise_access_and_evening_hours(compared):
+    base, houses = compared
+    assert _kpi(houses, "access_hours_per_week_per_1000") > _kpi(base, "access_hours_per_week_per_1000")
+    assert _kpi(houses, "evening_access_hours_per_week_per_1000") > _kpi(
+        base, "evening_access_hours_per_week_per_1000"
+    )
+
+
+def test_merging_into_fewer_sites_does_not_shorten_rural_travel(compared):
+    base, houses = compared
+    assert _kpi(houses, "travel_minutes_mean", "rural") >= _kpi(base, "travel_minutes_mean", "rural")
+
+
+def test_everyone_starts_listed_near_home():
+    model = SimModel(small_config(size=20000), 0)
+    pop = model.population
+    alive = np.flatnonzero(pop.alive)
+    assert (pop.practice[alive] >= 0).all()
+    px = np.array([p.x for p in model.practices])
+    py = np.array([p.y for p in model.practices])
+    own = np.hypot(pop.x[alive] - px[pop.practice[alive]], pop.y[alive] - py[pop.practice[alive]])
+    other = np.hypot(pop.x[alive, None] - px[None, :], pop.y[alive, None] - py[None, :]).mean(axis=1)
+    assert own.mean() < 0.6 * other.mean()
+    listed = model.rules["list_management"].listed(model)
+    norm = np.array([p.gp_fte for p in model.practices]) * model.config.organisation.list_size_per_gp
+    assert listed.sum() == len(alive) and abs(listed.sum() / norm.sum() - 1) < 0.01
+
+
+def test_assignment_respects_room_and_prefers_the_nearest():
+    rng = np.random.default_rng(1)
+    x, y = np.array([0.0, 0.1, 0.2, 10.0]), np.zeros(4)
+    px, py = np.array([0.0, 10.0]), np.zeros(2)
+    room = np.array([2.0, 5.0])
+    choice = assign_nearest_with_room(x, y, px, py, room, rng)
+    assert np.bincount(choice, minlength=2).tolist() == [2, 2]
+    assert choice[3] == 1
+    assert room.tolist() == [0.0, 3.0]
+    none_left = assign_nearest_with_room(x, y, px, py, np.zeros(2), rng)
+    assert (none_left == -1).all()
+
+
+def test_closed_practices_take_no_newcomers_while_others_are_open():
+    model = SimModel(small_config(size=20000, years=0.5), 0)
+    rule = model.rules["list_management"]
+    was_open = rule.open_to_new(model).copy()
+    before = model.population.practice.copy()
+    model.run()
+    pop = model.population
+    newcomers = np.flatnonzero((pop.arrive_day >= 0) & (pop.practice >= 0))
+    assert len(newcomers) > 0 and was_open.any()
+    # every newcomer joined a practice that was open at the start or is listed below its threshold now
+    assert newcomers.min() >= len(before)  # newcomers get new indices, appended during the run
+    joined = np.unique(pop.practice[newcomers])
+    assert (was_open[joined] | (rule.listed(model)[joined] <= rule.threshold[joined] + 1)).all()
