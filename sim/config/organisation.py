@@ -1,0 +1,97 @@
+"""Parameters of general practice: practice types, diaries, opening hours, lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sim.calendar import WEEKDAYS
+from sim.config.validation import (
+    Validated,
+    at_least,
+    between,
+    non_negative,
+    positive,
+    probability,
+    shares_sum_to_one,
+)
+
+
+# ------------------------------------------------------------------ organisation
+@dataclass(frozen=True)
+class Hours(Validated):
+    """Opening hours of one weekday, in clock hours (8.0 = 08:00, 17.5 = 17:30)."""
+
+    open: float = between(0, 24, 8.0)
+    close: float = between(0, 24, 16.0)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        if self.close <= self.open:
+            yield "close", f"closing ({self.close:g}) must be after opening ({self.open:g})"
+
+
+def _weekday_hours(open_: float = 8.0, close: float = 16.0) -> dict[str, Hours]:
+    return {d: Hours(open_, close) for d in WEEKDAYS[:5]}
+
+
+@dataclass(frozen=True)
+class ChannelMinutes(Validated):
+    """Clinician minutes taken by one contact, by channel."""
+
+    in_person: float = positive(15.0)
+    phone: float = positive(5.0)
+    email: float = positive(3.0)
+    video: float = positive(10.0)
+    home_visit: float = positive(45.0)  # including travel, until travel is modelled from distance
+
+
+@dataclass(frozen=True)
+class DiaryConfig(Validated):
+    """Appointment diary: minutes per contact by role, same-day carve-out, booking horizon."""
+
+    gp_minutes: ChannelMinutes = field(default_factory=ChannelMinutes)
+    nurse_minutes: ChannelMinutes = field(default_factory=lambda: ChannelMinutes(20.0, 8.0, 4.0, 15.0, 50.0))
+    same_day_share: float = probability(0.3)
+    booking_horizon_days: int = at_least(1, 20)
+
+
+@dataclass(frozen=True)
+class PracticeTypeConfig(Validated):
+    """A kind of practice (solo, partnership, health house) and how it is staffed and opened."""
+
+    gp_share: float = probability(0.0)
+    gps_per_practice: float = positive(1.0)
+    nurses_per_gp: float = non_negative(0.0)
+    secretaries_per_gp: float = non_negative(0.5)
+    gp_clinical_hours_per_week: float = non_negative(36.0)
+    nurse_clinical_hours_per_week: float = non_negative(30.0)
+    weeks_off_per_year: float = between(0.0, 52.0, 0.0)  # holiday and courses: capacity spread over the rest
+    hours: dict[str, Hours] = field(default_factory=_weekday_hours)
+    nurse_delegation: bool = False
+    video: bool = False
+    diary: DiaryConfig = field(default_factory=DiaryConfig)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        if not self.hours and self.gp_share > 0:
+            yield "hours", "a practice type with GPs must open on at least one weekday"
+        for day in self.hours:
+            if day not in WEEKDAYS:
+                yield f"hours.{day}", f"unknown weekday (allowed: {', '.join(WEEKDAYS)})"
+
+
+@dataclass(frozen=True)
+class OrganisationConfig(Validated):
+    """How general practice is organised: list sizes and the mix of practice types."""
+
+    name: str = "baseline"
+    list_size_per_gp: float = positive(1600.0)
+    list_spread: float = non_negative(0.0)  # sd of log list size around the norm, between practices
+    close_at_share_of_norm: float = positive(1.0)  # closes to new patients at this share of its norm
+    practice_types: dict[str, PracticeTypeConfig] = field(
+        default_factory=lambda: {"solo": PracticeTypeConfig(gp_share=1.0)}
+    )
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        yield from shares_sum_to_one(
+            "practice_types", {k: t.gp_share for k, t in self.practice_types.items()}
+        )

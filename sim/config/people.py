@@ -1,0 +1,223 @@
+"""Parameters of the people: the population and the care needs it generates."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sim.config.validation import (
+    Validated,
+    at_least,
+    between,
+    non_negative,
+    positive,
+    probabilities,
+    probability,
+    rates,
+    shares_sum_to_one,
+)
+
+AGE_BANDS = ("0-64", "65-79", "80+")
+CHANNELS = ("in_person", "phone", "email", "video", "home_visit")
+
+
+def bands(v0: float, v1: float, v2: float) -> dict[str, float]:
+    """A dict of one value per age band."""
+    return dict(zip(AGE_BANDS, (v0, v1, v2), strict=True))
+
+
+# ------------------------------------------------------------------ population
+@dataclass(frozen=True)
+class AgeBandConfig(Validated):
+    """One age band: ages ``low``..``high``, its population share, and a linear tilt of the
+    density within the band (-1..1; positive means more people at the older end)."""
+
+    low: int = non_negative(0)
+    high: int = non_negative(64)
+    share: float = probability(1.0)
+    tilt: float = between(-1.0, 1.0, 0.0)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        if self.high < self.low:
+            yield "high", f"must be >= low ({self.low}) (got {self.high})"
+
+
+@dataclass(frozen=True)
+class GompertzMakeham(Validated):
+    """Annual death hazard ``A + B * exp(C * age)``."""
+
+    A: float = non_negative(0.0005)
+    B: float = positive(3e-5)
+    C: float = positive(0.1)
+
+
+@dataclass(frozen=True)
+class MortalityConfig(Validated):
+    """Life-table mortality by sex; conditions and frailty shift risk between people."""
+
+    male: GompertzMakeham = field(default_factory=GompertzMakeham)
+    female: GompertzMakeham = field(default_factory=lambda: GompertzMakeham(0.0004, 1.5e-5, 0.105))
+    frailty_hazard_ratio: float = positive(2.0)
+
+
+@dataclass(frozen=True)
+class ConditionConfig(Validated):
+    """A chronic condition: prevalence at anchor ages (interpolated on the logit scale and
+    non-decreasing with age), sex difference, and its effect on mortality.
+
+    A person has the condition once their fixed liability exceeds the threshold of their
+    age, so prevalence rises with age without separate incidence draws, and people with a
+    high shared liability (``loading``) have several conditions (multimorbidity).
+    """
+
+    prevalence: dict[str, float] = probabilities(dict)  # keys: ages, e.g. {"40": 0.01, "70": 0.1}
+    female_odds_ratio: float = positive(1.0)
+    mortality_hazard_ratio: float = positive(1.0)
+    loading: float = between(0.0, 0.99, 0.5)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        try:
+            ages = sorted((float(k), v) for k, v in self.prevalence.items())
+        except ValueError:
+            yield "prevalence", "keys must be ages in years"
+            return
+        for (a0, p0), (a1, p1) in itertools.pairwise(ages):
+            if p1 < p0:
+                yield f"prevalence.{a1:g}", f"must not fall with age ({p1} at {a1:g} < {p0} at {a0:g})"
+            if p1 >= 1.0 or p0 >= 1.0:
+                yield "prevalence", "prevalence must be below 1"
+
+
+@dataclass(frozen=True)
+class FrailtyConfig(Validated):
+    """Frailty index in [0, 1] from age, conditions and the shared liability; home care and
+    living alone follow from it."""
+
+    intercept: float = between(-20, 20, -3.0)
+    per_decade_over_80: float = between(-10, 10, 1.0)
+    per_condition: float = between(-10, 10, 0.5)
+    liability: float = between(-10, 10, 0.5)
+    frail_threshold: float = probability(0.5)
+    home_care_threshold: float = probability(0.6)
+    lives_alone: dict[str, float] = probabilities(lambda: bands(0.15, 0.3, 0.5))
+
+
+@dataclass(frozen=True)
+class AreaConfig(Validated):
+    """One kind of area: its population share, disc radius and distance from the centre (km)."""
+
+    share: float = probability(0.3)
+    speed_kmh: float = positive(30.0)  # door-to-door travel speed to the practice
+    radius_km: float = positive(3.0)
+    distance_km: float = non_negative(0.0)
+    count: int = at_least(1, 1)
+
+
+@dataclass(frozen=True)
+class GeographyConfig(Validated):
+    """A synthetic municipality: a main town at the centre, smaller towns on a ring around it,
+    and rural homes spread over the whole area; the hospital's position."""
+
+    areas: dict[str, AreaConfig] = field(
+        default_factory=lambda: {
+            "urban": AreaConfig(0.5, 20.0, 3.0, 0.0, 1),
+            "town": AreaConfig(0.3, 30.0, 1.5, 12.0, 4),
+            "rural": AreaConfig(0.2, 45.0, 20.0, 0.0, 1),
+        }
+    )
+    hospital_distance_km: float = non_negative(20.0)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        yield from shares_sum_to_one("areas", {k: a.share for k, a in self.areas.items()})
+
+
+@dataclass(frozen=True)
+class PopulationConfig(Validated):
+    """Who lives in the simulated area and how the population changes each year."""
+
+    name: str = "national"
+    size: int = positive(59_246)
+    age_bands: dict[str, AgeBandConfig] = field(default_factory=dict)
+    age_growth_rate: float = between(-0.1, 0.1, 0.0)
+    projection_years: int = between(0, 50, 0)  # years of population change simulated before day 0
+    max_age: int = between(80, 120, 105)
+    geography: GeographyConfig = field(default_factory=GeographyConfig)
+    mortality: MortalityConfig = field(default_factory=MortalityConfig)
+    births_per_1000: float = non_negative(0.0)
+    net_migration_per_1000: float = between(-1000, 1000, 0.0)
+    conditions: dict[str, ConditionConfig] = field(default_factory=dict)
+    frailty: FrailtyConfig = field(default_factory=FrailtyConfig)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        if self.age_bands:
+            yield from shares_sum_to_one("age_bands", {k: b.share for k, b in self.age_bands.items()})
+        if len(self.conditions) > 16:
+            yield "conditions", "at most 16 conditions (they are kept as a 16-bit mask)"
+
+
+# ------------------------------------------------------------------ demand
+EQUIPMENT = ("", "lab", "spirometry", "ecg")
+
+
+@dataclass(frozen=True)
+class EpisodeGroupConfig(Validated):
+    """A group of acute deteriorations (for example COPD exacerbation).
+
+    Rate per person-year by age band among people who have ``requires`` (everyone when
+    empty), multiplied by ``risk_ratios`` for people with a named condition, ``frail`` or
+    ``home_care``, and by the overdue-control hazard ratio when their ``overdue_control``
+    is overdue. ``window_hours`` is how long treatment at home or in primary care can still
+    prevent an admission.
+    """
+
+    per_1000: dict[str, float] = rates(lambda: bands(0.0, 0.0, 0.0))
+    requires: str = ""
+    risk_ratios: dict[str, float] = rates(dict)
+    overdue_control: str = ""
+    avoidable: bool = False
+    primary_care_treatable: float = probability(0.5)
+    severe_share: float = probability(0.2)
+    window_hours: float = non_negative(24.0)
+
+
+@dataclass(frozen=True)
+class ControlConfig(Validated):
+    """Planned care for one chronic condition: controls in general practice and at hospital."""
+
+    per_year: float = non_negative(1.0)
+    nurse_eligible: bool = True
+    equipment: str = ""
+    outpatient_per_year: float = non_negative(0.0)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        if self.equipment not in EQUIPMENT:
+            allowed = "lab, spirometry, ecg or empty"
+            yield "equipment", f"unknown equipment {self.equipment!r} (allowed: {allowed})"
+
+
+@dataclass(frozen=True)
+class DemandConfig(Validated):
+    """Care needs generated by the population: practice requests, controls and acute episodes."""
+
+    contacts_per_year: dict[str, float] = rates(lambda: bands(0.0, 0.0, 0.0))
+    same_day_share: float = probability(0.3)
+    channel_mix: dict[str, float] = probabilities(
+        lambda: {"in_person": 1.0, "phone": 0.0, "email": 0.0, "video": 0.0}
+    )
+    nurse_eligible_share: float = probability(0.0)
+    home_visit_share_home_care: float = probability(0.0)  # requests of home-care recipients seen at home
+    controls: dict[str, ControlConfig] = field(default_factory=dict)
+    control_retry_days: int = at_least(1, 7)
+    overdue_grace_days: int = non_negative(60)
+    overdue_hazard_ratio: float = positive(1.3)
+    episode_groups: dict[str, EpisodeGroupConfig] = field(default_factory=dict)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        yield from shares_sum_to_one("channel_mix", self.channel_mix)
+        for key in self.channel_mix:
+            if key not in CHANNELS:
+                yield f"channel_mix.{key}", f"unknown channel (allowed: {', '.join(CHANNELS)})"
+        for name, group in self.episode_groups.items():
+            if group.overdue_control and group.overdue_control not in self.controls:
+                yield f"episode_groups.{name}.overdue_control", f"no control named {group.overdue_control!r}"
