@@ -6,7 +6,9 @@ At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), in this
 
 1. **Yearly tick**, on day 0 and on the first day of each later measured year: everyone
    ages to the day, conditions, frailty and home care are derived anew, and the year's
-   births, deaths and migrations are drawn with their days (``sim.population.dynamics``).
+   births, deaths and migrations are drawn with their days (``sim.population.dynamics``);
+   from the second year on, the ``workforce`` rule retires and replaces GPs, shuts practices
+   left without GPs (their patients list elsewhere) and may open the region's clinic.
    Then, every day, the **population events** due that day are applied and people who
    arrive are listed with practices that have room.
 2. **Diaries roll over**: yesterday is closed (its offered and used minutes per practice
@@ -78,6 +80,7 @@ class SimModel(mesa.Model):
         self.rules = make_rules(config.rules)
         for rule in self.rules.values():
             rule.setup(self)
+        self.rules["workforce"].staff(self)
         self.rules["list_management"].list_everyone(self)
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(
@@ -126,8 +129,9 @@ class SimModel(mesa.Model):
         """Age and re-derive everyone; draw the population events until the next tick."""
         length = self.calendar.next_tick(day) - day
         self.plan = plan_year(self.population, self.config.population, self.streams, day, length)
-        if day > 0:  # people who developed a condition start its controls
+        if day > 0:  # people who developed a condition start its controls; GPs retire and are replaced
             self.controls.enrol(self.population, day, self.streams("demand.controls"))
+            self.rules["workforce"].yearly(self, day)
 
     def population_events(self, day: int) -> None:
         """Apply the births, deaths and migrations of ``day``; list the newcomers."""

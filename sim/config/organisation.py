@@ -12,6 +12,7 @@ from sim.config.validation import (
     between,
     non_negative,
     positive,
+    probabilities,
     probability,
     shares_sum_to_one,
 )
@@ -69,6 +70,7 @@ class PracticeTypeConfig(Validated):
     hours: dict[str, Hours] = field(default_factory=_weekday_hours)
     nurse_delegation: bool = False
     video: bool = False
+    recruit_probability: float = probability(0.8)  # a retiring GP is replaced within the year
     diary: DiaryConfig = field(default_factory=DiaryConfig)
 
     def checks(self) -> Iterator[tuple[str, str]]:
@@ -77,6 +79,32 @@ class PracticeTypeConfig(Validated):
         for day in self.hours:
             if day not in WEEKDAYS:
                 yield f"hours.{day}", f"unknown weekday (allowed: {', '.join(WEEKDAYS)})"
+
+
+@dataclass(frozen=True)
+class WorkforceConfig(Validated):
+    """GPs' ages, retirement and succession, and the region's fallback clinic."""
+
+    age_mean: float = between(25.0, 80.0, 51.8)
+    age_sd: float = non_negative(10.0)
+    min_age: float = between(25.0, 80.0, 30.0)
+    max_age: float = between(25.0, 90.0, 75.0)
+    retire_probability: dict[str, float] = probabilities(
+        lambda: {"60": 0.04, "65": 0.2, "70": 0.5, "75": 1.0}
+    )
+    successor_age_mean: float = between(25.0, 80.0, 38.0)
+    successor_age_sd: float = non_negative(4.0)
+    forced_list_max_share_of_norm: float = positive(1.25)
+    region_clinic_threshold_per_1000: float = non_negative(5.0)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        if self.max_age <= self.min_age:
+            yield "max_age", f"must be above min_age ({self.min_age:g})"
+        for key in self.retire_probability:
+            try:
+                float(key)
+            except ValueError:
+                yield f"retire_probability.{key}", "keys must be ages in years"
 
 
 @dataclass(frozen=True)
@@ -89,6 +117,10 @@ class OrganisationConfig(Validated):
     close_at_share_of_norm: float = positive(1.0)  # closes to new patients at this share of its norm
     practice_types: dict[str, PracticeTypeConfig] = field(
         default_factory=lambda: {"solo": PracticeTypeConfig(gp_share=1.0)}
+    )
+    workforce: WorkforceConfig = field(default_factory=WorkforceConfig)
+    region_clinic: PracticeTypeConfig = field(
+        default_factory=lambda: PracticeTypeConfig(nurses_per_gp=0.5, recruit_probability=1.0)
     )
 
     def checks(self) -> Iterator[tuple[str, str]]:

@@ -131,6 +131,7 @@ class RulesConfig(Validated):
     escalation: RuleConfig = field(default_factory=RuleConfig)
     admission: RuleConfig = field(default_factory=RuleConfig)
     list_management: RuleConfig = field(default_factory=RuleConfig)
+    workforce: RuleConfig = field(default_factory=RuleConfig)
 
 
 @dataclass(frozen=True)

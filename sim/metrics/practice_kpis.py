@@ -53,6 +53,7 @@ def practice_access_hours(model: SimModel) -> Iterator[Row]:
 def practice_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     """Lists per GP, closed practices, the solo share, contacts per GP per day, travel."""
     yield from _list_kpis(model)
+    yield from _workforce_kpis(model)
     yield from _contact_kpis(model, req)
     yield from _travel_kpis(model, req)
 
@@ -63,7 +64,8 @@ def _list_kpis(model: SimModel) -> Iterator[Row]:
     listed = lists.listed(model)
     fte = np.array([p.gp_fte for p in practices])
     kinds = np.array([p.kind for p in practices])
-    closed = ~lists.open_to_new(model)
+    working = ~model.diaries.closed
+    closed = ~lists.open_to_new(model) & working
     yield "listed_patients_per_gp_fte", "all", _share(listed.sum(), fte.sum()), "patients per GP FTE"
     for kind in sorted(set(kinds)):
         sel = kinds == kind
@@ -76,7 +78,7 @@ def _list_kpis(model: SimModel) -> Iterator[Row]:
     yield (
         "practices_closed_share",
         "all",
-        float(closed.mean()) if len(closed) else float("nan"),
+        float(closed[working].mean()) if working.any() else float("nan"),
         "share of practices",
     )
     yield "gps_closed_share", "all", _share(fte[closed].sum(), fte.sum()), "share of GP FTE"
@@ -87,6 +89,24 @@ def _list_kpis(model: SimModel) -> Iterator[Row]:
         1000.0 * _share(fte.sum(), model.recorder.population_counts[-1].total),
         ("GP FTE per 1000 residents"),
     )
+
+
+def _workforce_kpis(model: SimModel) -> Iterator[Row]:
+    """GPs retired and recruited per year, practices shut, GP ages, the region clinic."""
+    rec, cal = model.recorder, model.calendar
+    changes = [(r, n) for d, r, n in rec.workforce if cal.in_window(d)]
+    years = cal.years
+    yield "gps_retired_per_year", "all", sum(r for r, _ in changes) / years, "GPs per year"
+    yield "gps_recruited_per_year", "all", sum(n for _, n in changes) / years, "GPs per year"
+    regular = [p for p in model.practices if p.kind != "region_clinic"]
+    yield "practices_shut_share", "all", _share(len(rec.shut), len(regular)), "share of practices"
+    ages = np.concatenate([p.gp_ages for p in regular]) if regular else np.empty(0)
+    yield "gp_age_mean", "all", float(ages.mean()) if len(ages) else float("nan"), "years"
+    yield "gps_60plus_share", "all", float((ages >= 60).mean()) if len(ages) else float("nan"), "share of GPs"
+    clinic = [
+        p.gp_fte for p in model.practices if p.kind == "region_clinic" and not model.diaries.closed[p.index]
+    ]
+    yield "region_clinic_gp_fte", "all", float(sum(clinic)), "GP FTE"
 
 
 def _contact_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:

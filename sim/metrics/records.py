@@ -57,6 +57,8 @@ class Recorder:
         self.access: list[np.ndarray] = []  # days to third available, per practice
         self.needs = np.zeros(model.calendar.total_days, np.int64)  # practice needs arising per day
         self.outpatient_visits: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.workforce: list[tuple[int, int, int]] = []  # (day, GPs retired, GPs recruited)
+        self.shut: list[int] = []  # practices that shut, in order
         # births, immigrants, deaths and emigrants per day
         self.events = np.zeros((model.calendar.total_days, 4), np.int64)
         self.population_counts: list[PopulationCount] = []
@@ -106,6 +108,14 @@ class Recorder:
         hospital_x = self.model.config.population.geography.hospital_distance_km
         distance = np.hypot(pop.x[person] - hospital_x, pop.y[person])
         self.outpatient_visits.append((day, person, control, distance))
+
+    def workforce_change(self, day: int, retired: int, recruited: int) -> None:
+        """Record a yearly workforce change."""
+        self.workforce.append((day, retired, recruited))
+
+    def practice_shut(self, index: int) -> None:
+        """Record that practice ``index`` shut."""
+        self.shut.append(index)
 
     def close_day(self, day: int, offered: np.ndarray, used: np.ndarray) -> None:
         """Record the minutes offered and used per practice and role on a finished day."""

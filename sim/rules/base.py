@@ -90,6 +90,6 @@ def make_rule(family: str, cfg: RuleConfig, path: str) -> Rule:
 def make_rules(rules: RulesConfig) -> dict[str, Rule]:
     """Build the rule selected for each family in ``rules`` (validates names and params)."""
     out = {}
-    for family in ("care_seeking", "triage", "booking", "escalation", "admission", "list_management"):
+    for family in FAMILIES:
         out[family] = make_rule(family, getattr(rules, family), f"rules.{family}")
     return out

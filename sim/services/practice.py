@@ -17,6 +17,8 @@ from sim.config.schema import OrganisationConfig, PracticeTypeConfig
 from sim.population.state import Population
 from sim.services.diary import GP, NURSE, ROLES, Diaries
 
+REGION_CLINIC = "region_clinic"
+
 if TYPE_CHECKING:
     from sim.model import SimModel
 
@@ -38,13 +40,24 @@ class Practice(mesa.Agent):
         self.index = index
         self.kind = kind
         self.spec = spec
+        n_gps = max(1, int(np.ceil(gp_fte - 1e-6))) if gp_fte > 0 else 0
+        self.fte_per_gp = gp_fte / n_gps if n_gps else 1.0
+        self.gp_ages = np.full(n_gps, 50.0)  # set by the workforce rule
         self.gp_fte = gp_fte
         self.nurse_fte = gp_fte * spec.nurses_per_gp
         self.x, self.y = site
         self.list_capacity = gp_fte * list_size_per_gp
+        self.list_size_per_gp = list_size_per_gp
         self.open_hours = np.zeros((7, 2))  # per weekday: (open, close) clock hours, 0/0 = closed
         for day, hours in spec.hours.items():
             self.open_hours[WEEKDAYS.index(day)] = (hours.open, hours.close)
+
+    def set_gps(self, ages: np.ndarray) -> None:
+        """Staff the practice with GPs of ``ages`` (each ``fte_per_gp``); nurses follow the GPs."""
+        self.gp_ages = np.asarray(ages, dtype=float)
+        self.gp_fte = len(self.gp_ages) * self.fte_per_gp
+        self.nurse_fte = self.gp_fte * self.spec.nurses_per_gp
+        self.list_capacity = self.gp_fte * self.list_size_per_gp
 
     def minutes_open(self, weekday: int) -> float:
         """Minutes the practice is open on ``weekday`` (0 = Monday)."""
@@ -100,18 +113,25 @@ def plan_practices(
 def create_practices(
     model: SimModel, org: OrganisationConfig, pop: Population, rng: np.random.Generator
 ) -> list[Practice]:
-    """Create the practice agents, sited at the homes of randomly drawn residents."""
+    """Create the practice agents, sited at the homes of randomly drawn residents, and a
+    dormant region clinic (regionsklinik) in the main town, last."""
     plan = plan_practices(org, pop.count_alive())
     homes = rng.choice(np.flatnonzero(pop.alive), size=len(plan), replace=len(plan) > pop.n)
+    sites = [(float(pop.x[h]), float(pop.y[h])) for h in homes]
+    plan.append((REGION_CLINIC, org.region_clinic, 0.0))  # dormant until the region needs it
+    sites.append((0.0, 0.0))
     return [
-        Practice(model, i, kind, spec, fte, (float(pop.x[h]), float(pop.y[h])), org.list_size_per_gp)
-        for i, ((kind, spec, fte), h) in enumerate(zip(plan, homes, strict=True))
+        Practice(model, i, kind, spec, fte, site, org.list_size_per_gp)
+        for i, ((kind, spec, fte), site) in enumerate(zip(plan, sites, strict=True))
     ]
 
 
 def build_diaries(practices: list[Practice]) -> Diaries:
-    """One diary per practice, with its weekly capacity and booking settings."""
+    """One diary per practice, with its weekly capacity and booking settings; practices
+    without GPs (the dormant region clinic) start closed."""
     weekly = np.stack([p.weekly_capacity() for p in practices]) if practices else np.zeros((0, 2, 7))
     share = np.array([p.spec.diary.same_day_share for p in practices])
     horizon = max((p.spec.diary.booking_horizon_days for p in practices), default=1)
-    return Diaries(weekly, share, horizon)
+    diaries = Diaries(weekly, share, horizon)
+    diaries.closed[:] = [p.gp_fte <= 0 for p in practices]
+    return diaries

@@ -79,4 +79,35 @@ def test_closed_practices_take_no_newcomers_while_others_are_open():
     # every newcomer joined a practice that was open at the start or is listed below its threshold now
     assert newcomers.min() >= len(before)  # newcomers get new indices, appended during the run
     joined = np.unique(pop.practice[newcomers])
-    assert (was_open[joined] | (rule.listed(model)[joined] <= rule.threshold[joined] + 1)).all()
+    assert (was_open[joined] | (rule.listed(model)[joined] <= rule.threshold(model)[joined] + 1)).all()
+
+
+def test_gp_ages_start_near_the_danish_mix():
+    model = SimModel(small_config(size=59246, years=0.05), 0)
+    ages = np.concatenate([p.gp_ages for p in model.practices if p.kind != "region_clinic"])
+    assert 49 < ages.mean() < 55
+    assert 0.15 < (ages >= 60).mean() < 0.35
+
+
+def test_practices_without_successors_shut_and_the_region_clinic_takes_their_patients():
+    overrides = [
+        "+organisation.workforce.retire_probability.30=1.0",
+        "organisation.practice_types.solo.recruit_probability=0",
+        "organisation.practice_types.partnership.recruit_probability=0",
+    ]
+    model = SimModel(small_config(overrides, size=5000, years=1.1), 0)
+    model.run()
+    kinds = [p.kind for p in model.practices]
+    working = [p for p in model.practices if not model.diaries.closed[p.index]]
+    assert [p.kind for p in working] == ["region_clinic"]
+    assert len(model.recorder.shut) == len(kinds) - 1
+    pop = model.population
+    assert (pop.practice[pop.alive] == working[0].index).mean() > 0.99
+    assert working[0].gp_fte >= pop.count_alive() / model.config.organisation.list_size_per_gp
+
+
+def test_a_retirement_wave_lengthens_waits():
+    base = sim.run(small_config(["years=2"], size=20000)).kpis
+    short = sim.run(small_config(["scenario=gp_shortage", "years=2"], size=20000)).kpis
+    assert _kpi(short, "gp_fte_per_1000") < _kpi(base, "gp_fte_per_1000")
+    assert _kpi(short, "routine_wait_days_mean") > _kpi(base, "routine_wait_days_mean")
