@@ -47,7 +47,7 @@ from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
 from sim.config.schema import SimConfig
 from sim.demand import ControlSchedule, Requests, acute_episodes, practice_requests
 from sim.demand.needs import WORKDAYS_PER_WEEK
-from sim.metrics.records import NO_PRACTICE, NOT_SOUGHT, Recorder
+from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT, Recorder
 from sim.population import plan_year, project, synthesise
 from sim.rng import Streams
 from sim.rules.base import make_rules
@@ -168,8 +168,11 @@ class SimModel(mesa.Model):
         sub = requests.subset(active)
         role, channel, minutes = self.rules["triage"].assign(sub, practice[active], self)
         offset = self.rules["booking"].book(sub, practice[active], role, minutes, self)
-        self._control_outcomes(requests, active, offset, day)
-        self.recorder.requests(requests, practice, status, active, role, channel, minutes, offset)
+        status[active[offset < 0]] = NO_SLOT
+        status[active[(offset >= 0) & self._no_show(practice[active])]] = NO_SHOW
+        self._control_outcomes(requests, status, active, offset, day)
+        escalated = self._escalate_unmet(requests, status)
+        self.recorder.requests(requests, practice, status, active, role, channel, minutes, offset, escalated)
         self.recorder.access_snapshot(day, self.diaries.days_to_nth_free(self._standard_minutes()))
 
         for i in range(len(episodes)):
@@ -204,12 +207,27 @@ class SimModel(mesa.Model):
         today.need_day[forgo] = -1
         return Requests.concat([today, *self._deferred.pop(day, [])], day)
 
-    def _control_outcomes(self, requests: Requests, active: np.ndarray, offset: np.ndarray, day: int) -> None:
-        """Tell the control schedule which controls were booked (and for which day)."""
-        seen = np.full(len(requests), -1, np.int64)
-        seen[active] = np.where(offset >= 0, day + offset, -1)
+    def _no_show(self, practice: np.ndarray) -> np.ndarray:
+        """Which booked requests the patient will not come to (drawn for every active request)."""
+        share = np.array([p.spec.diary.no_show_share for p in self.practices])
+        return self.streams("demand.no_show").random(len(practice)) < share[practice]
+
+    def _escalate_unmet(self, requests: Requests, status: np.ndarray) -> np.ndarray:
+        """Which unmet same-day requests go on to out-of-hours care or the ED instead."""
+        share = self.config.demand.unmet_same_day_to_acute_share
+        u = self.streams("demand.unmet_escalation").random(len(requests))
+        unmet = np.isin(status, (NO_SLOT, NO_PRACTICE)) & requests.same_day
+        return unmet & (u < share)
+
+    def _control_outcomes(
+        self, requests: Requests, status: np.ndarray, active: np.ndarray, offset: np.ndarray, day: int
+    ) -> None:
+        """Tell the control schedule which controls will be seen (and on which day); the rest retry."""
+        seen_day = np.full(len(requests), -1, np.int64)
+        seen_day[active] = day + offset.astype(np.int64)
+        seen_day[status != BOOKED] = -1
         ctl = np.flatnonzero(requests.control >= 0)
-        self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen[ctl])
+        self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen_day[ctl])
 
     def needs_put_off(self) -> int:
         """Needs put off by the care-seeking rule and not yet taken to the practice."""

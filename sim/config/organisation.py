@@ -43,7 +43,7 @@ class ChannelMinutes(Validated):
     phone: float = positive(5.0)
     email: float = positive(3.0)
     video: float = positive(10.0)
-    home_visit: float = positive(45.0)  # including travel, until travel is modelled from distance
+    home_visit: float = positive(25.0)  # at the home; travel there and back is added from the distance
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,10 @@ class DiaryConfig(Validated):
     """Appointment diary: minutes per contact by role, same-day carve-out, booking horizon."""
 
     gp_minutes: ChannelMinutes = field(default_factory=ChannelMinutes)
-    nurse_minutes: ChannelMinutes = field(default_factory=lambda: ChannelMinutes(20.0, 8.0, 4.0, 15.0, 50.0))
+    nurse_minutes: ChannelMinutes = field(default_factory=lambda: ChannelMinutes(20.0, 8.0, 4.0, 15.0, 30.0))
     same_day_share: float = probability(0.3)
     booking_horizon_days: int = at_least(1, 20)
+    no_show_share: float = probability(0.0)  # booked contacts the patient does not come to
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,13 @@ class PracticeTypeConfig(Validated):
     nurse_delegation: bool = False
     video: bool = False
     recruit_probability: float = probability(0.8)  # a retiring GP is replaced within the year
+    equipment: list[str] = field(default_factory=list)  # lab, spirometry, ecg: controls done in the house
     diary: DiaryConfig = field(default_factory=DiaryConfig)
 
     def checks(self) -> Iterator[tuple[str, str]]:
+        for item in self.equipment:
+            if item not in ("lab", "spirometry", "ecg"):
+                yield "equipment", f"unknown equipment {item!r} (allowed: lab, spirometry, ecg)"
         if not self.hours and self.gp_share > 0:
             yield "hours", "a practice type with GPs must open on at least one weekday"
         for day in self.hours:

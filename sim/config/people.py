@@ -207,6 +207,7 @@ class DemandConfig(Validated):
     )
     nurse_eligible_share: float = probability(0.0)
     home_visit_share_home_care: float = probability(0.0)  # requests of home-care recipients seen at home
+    unmet_same_day_to_acute_share: float = probability(0.0)  # unmet same-day needs taken to OOH or the ED
     controls: dict[str, ControlConfig] = field(default_factory=dict)
     control_retry_days: int = at_least(1, 7)
     overdue_grace_days: int = non_negative(60)

@@ -102,7 +102,15 @@ def capacity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     kinds = np.array([p.kind for p in model.practices])
     for kind in sorted(set(kinds)):
         sel = kinds == kind
-        yield "utilisation", kind, _rate(used[sel].sum(), offered[sel].sum()), "share of offered time"
+        if offered[sel].sum() > 0:  # practice types that offered time (not a dormant region clinic)
+            yield "utilisation", kind, _rate(used[sel].sum(), offered[sel].sum()), "share of offered time"
+    yield (
+        "requests_escalated_per_1000",
+        "all",
+        1000.0
+        * _rate(np.count_nonzero(req["escalated"]) / years, model.recorder.population_counts[-1].total),
+        "unmet same-day requests taken to OOH or the ED, per 1000 per year",
+    )
     yield (
         "requests_unmet",
         "all",

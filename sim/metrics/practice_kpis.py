@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.metrics.records import BOOKED
+from sim.rules.triage import travel_minutes
 from sim.services.diary import GP
 
 if TYPE_CHECKING:
@@ -124,18 +125,14 @@ def _contact_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
 
 
 def _travel_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
-    """Mean travel time (minutes, one way) of in-person contacts, by the patient's area type."""
-    pop = model.population
-    px = np.array([p.x for p in model.practices])
-    py = np.array([p.y for p in model.practices])
-    speed = np.array([a.speed_kmh for a in model.config.population.geography.areas.values()])
+    """Mean one-way travel time of in-person contacts, by the patient's area type, and the
+    trips to hospital for controls whose equipment the practice does not have."""
     visits = (req["status"] == BOOKED) & (req["channel"] == 0)
     person, practice = req["person"][visits], req["practice"][visits]
-    km = np.hypot(pop.x[person] - px[practice], pop.y[person] - py[practice])
-    area = pop.area[person]
-    minutes = km / speed[area] * 60.0
+    minutes = travel_minutes(model, person, practice)
+    area = model.population.area[person]
     yield "travel_minutes_mean", "all", float(minutes.mean()) if len(minutes) else float("nan"), "minutes"
-    for a, name in enumerate(pop.area_names):
+    for a, name in enumerate(model.population.area_names):
         sel = area == a
         yield (
             "travel_minutes_mean",
@@ -143,3 +140,31 @@ def _travel_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
             float(minutes[sel].mean()) if sel.any() else float("nan"),
             "minutes",
         )
+    yield from _equipment_trips(model, req)
+
+
+def _equipment_trips(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
+    needs = [c.equipment for c in model.config.demand.controls.values()]
+    has = [set(p.spec.equipment) for p in model.practices]
+    control, practice = req["control"], req["practice"]
+    done = (req["status"] == BOOKED) & (control >= 0)
+    trip = np.array(
+        [
+            bool(needs[c]) and needs[c] not in has[p]
+            for c, p in zip(control[done], practice[done], strict=True)
+        ],
+        dtype=bool,
+    )
+    pop = model.population
+    person = req["person"][done][trip]
+    hospital_x = model.config.population.geography.hospital_distance_km
+    km = np.hypot(pop.x[person] - hospital_x, pop.y[person])
+    residents = model.recorder.population_counts[-1].total
+    per_year = len(person) / model.calendar.years
+    yield (
+        "equipment_trips_per_1000",
+        "all",
+        1000.0 * _share(per_year, residents),
+        "hospital trips per 1000 per year",
+    )
+    yield "equipment_trip_km_mean", "all", float(km.mean()) if len(km) else float("nan"), "km"

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from sim.services.hospital import EpisodeState
 
 # request status codes
-BOOKED, NO_SLOT, NO_PRACTICE, NOT_SOUGHT = 0, 1, 2, 3
-STATUS_NAMES = ("booked", "no_slot", "no_practice", "not_sought")
+BOOKED, NO_SLOT, NO_PRACTICE, NOT_SOUGHT, NO_SHOW = 0, 1, 2, 3, 4
+STATUS_NAMES = ("booked", "no_slot", "no_practice", "not_sought", "no_show")
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,9 @@ class Recorder:
         channel: np.ndarray,
         minutes: np.ndarray,
         offset: np.ndarray,
+        escalated: np.ndarray,
     ) -> None:
-        """Record the day's requests and their booking outcome."""
+        """Record the day's requests and their booking outcome (``status``: a status code each)."""
         n = len(requests)
         full_role = np.full(n, -1, np.int8)
         full_channel = requests.channel.copy()
@@ -83,8 +84,6 @@ class Recorder:
         full_offset = np.full(n, -1, np.int16)
         full_role[active], full_channel[active] = role, channel
         full_minutes[active], full_offset[active] = minutes, offset
-        status = status.copy()
-        status[active[offset < 0]] = NO_SLOT
         self._req.append(
             {
                 "day": np.full(n, requests.day, np.int32),
@@ -94,6 +93,7 @@ class Recorder:
                 "band": requests.band,
                 "practice": practice.astype(np.int32),
                 "same_day": requests.same_day,
+                "escalated": escalated,
                 "role": full_role,
                 "channel": full_channel,
                 "minutes": full_minutes,

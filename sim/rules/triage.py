@@ -14,7 +14,11 @@ if TYPE_CHECKING:
     from sim.demand.needs import Requests
     from sim.model import SimModel
 
-VIDEO, IN_PERSON = CHANNELS.index("video"), CHANNELS.index("in_person")
+VIDEO, IN_PERSON, HOME_VISIT = (
+    CHANNELS.index("video"),
+    CHANNELS.index("in_person"),
+    CHANNELS.index("home_visit"),
+)
 
 
 class TriageRule(Rule):
@@ -32,7 +36,8 @@ class TriageRule(Rule):
 @register
 class DelegateWhereAble(TriageRule):
     """Nurse-eligible requests go to a nurse where the practice has nurses and delegates;
-    video requests become in-person where the practice offers no video."""
+    video requests become in-person where the practice offers no video; home visits take the
+    visit's minutes plus travel there and back."""
 
     name = "default"
 
@@ -58,4 +63,17 @@ class DelegateWhereAble(TriageRule):
         channel = requests.channel.copy()
         channel[(channel == VIDEO) & ~self.video[practice]] = IN_PERSON
         minutes = self.minutes[practice, role, channel]
+        home = channel == HOME_VISIT
+        if home.any():  # travel there and back, at the speed of the patient's area
+            minutes = minutes.astype(float)
+            minutes[home] += 2.0 * travel_minutes(model, requests.person[home], practice[home])
         return role, channel, minutes
+
+
+def travel_minutes(model: SimModel, person: np.ndarray, practice: np.ndarray) -> np.ndarray:
+    """One-way travel time (minutes) between each person's home and their practice."""
+    pop = model.population
+    px = np.array([p.x for p in model.practices])[practice]
+    py = np.array([p.y for p in model.practices])[practice]
+    speed = np.array([a.speed_kmh for a in model.config.population.geography.areas.values()])
+    return np.hypot(pop.x[person] - px, pop.y[person] - py) / speed[pop.area[person]] * 60.0

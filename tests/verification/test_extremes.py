@@ -17,7 +17,7 @@ import pytest
 from sim.calendar import MINUTES_PER_DAY
 from sim.config import SimConfig
 from sim.metrics import compute_kpis
-from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT, NOT_SOUGHT
+from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT
 from sim.model import SimModel
 from sim.rules.escalation import ED, PRACTICE
 from sim.services.hospital import OUTCOMES
@@ -213,7 +213,7 @@ def test_diary_minutes_used_equal_the_minutes_of_the_contacts_given():
     model = simulate(["organisation.practice_types.solo.gp_clinical_hours_per_week=20"])
     rec = model.recorder
     req = rec.request_table
-    booked = req["status"] == BOOKED
+    booked = np.isin(req["status"], (BOOKED, NO_SHOW))  # a missed appointment still takes the time
     d = model.diaries
     future = (d.offered - d.routine - d.same_day)[:, :, 1:].sum()  # days after the last one
     used = np.sum(rec.diary_used, dtype=float) + future
@@ -259,10 +259,11 @@ def test_every_request_is_accounted_for(accounted):
     per_day = np.bincount(req["day"], minlength=model.calendar.total_days)
     np.testing.assert_array_equal(per_day, model.recorder.needs)
     assert len(status) == generated
-    counts = {s: int(np.count_nonzero(status == s)) for s in (BOOKED, NO_SLOT, NO_PRACTICE, NOT_SOUGHT)}
+    statuses = (BOOKED, NO_SLOT, NO_PRACTICE, NOT_SOUGHT, NO_SHOW)
+    counts = {s: int(np.count_nonzero(status == s)) for s in statuses}
     assert all(c > 0 for c in counts.values()), counts
     assert sum(counts.values()) == generated
-    booked = status == BOOKED
+    booked = np.isin(status, (BOOKED, NO_SHOW))
     assert (req["offset"][booked] >= 0).all() and (req["role"][booked] >= 0).all()
     assert (req["offset"][~booked] == -1).all()
     assert (req["role"][(status == NO_PRACTICE) | (status == NOT_SOUGHT)] == -1).all()
@@ -281,7 +282,8 @@ def test_every_request_is_accounted_for(accounted):
         np.count_nonzero(window & (status == NO_PRACTICE))
     )
     supplied = (k["contacts_supplied", "gp"] + k["contacts_supplied", "nurse"]) * years
-    assert supplied == pytest.approx(np.count_nonzero(window & booked))
+    # no-shows are not contacts
+    assert supplied == pytest.approx(np.count_nonzero(window & (status == BOOKED)))
 
 
 def test_every_episode_has_exactly_one_outcome(accounted):
@@ -332,7 +334,7 @@ def test_booked_contacts_after_the_end_are_still_open(accounted):
     model = accounted
     req = model.recorder.request_table
     end_day = model.calendar.total_days
-    booked = req["status"] == BOOKED
+    booked = np.isin(req["status"], (BOOKED, NO_SHOW))
     seen_on = req["day"] + req["offset"]
     still_open = booked & (seen_on >= end_day)
     assert still_open.sum() > 0
