@@ -113,6 +113,29 @@ class WorkforceConfig(Validated):
 
 
 @dataclass(frozen=True)
+class MergeConfig(Validated):
+    """Which practices merge into shared houses, how large a house is and where it stands.
+
+    For each practice type in ``types``, that share of its practices with at most
+    ``max_gp_fte`` GPs merges, those nearest the main town first (an assumption: houses are
+    built in towns). They are grouped with their nearest merging neighbours until a group
+    holds ``house_gp_fte``; each group becomes one practice of type ``into``, sited at the
+    GP-weighted centre of the practices it replaces (``site: centroid``) or at the largest of
+    them (``site: largest``).
+    """
+
+    types: dict[str, float] = probabilities(dict)
+    max_gp_fte: float = positive(2.5)
+    house_gp_fte: float = positive(6.0)
+    into: str = "health_house"
+    site: str = "centroid"
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        if self.site not in ("centroid", "largest"):
+            yield "site", f"unknown site rule {self.site!r} (allowed: centroid, largest)"
+
+
+@dataclass(frozen=True)
 class OrganisationConfig(Validated):
     """How general practice is organised: list sizes and the mix of practice types."""
 
@@ -124,6 +147,7 @@ class OrganisationConfig(Validated):
         default_factory=lambda: {"solo": PracticeTypeConfig(gp_share=1.0)}
     )
     workforce: WorkforceConfig = field(default_factory=WorkforceConfig)
+    merge: MergeConfig = field(default_factory=MergeConfig)
     region_clinic: PracticeTypeConfig = field(
         default_factory=lambda: PracticeTypeConfig(nurses_per_gp=0.5, recruit_probability=1.0)
     )
@@ -132,3 +156,8 @@ class OrganisationConfig(Validated):
         yield from shares_sum_to_one(
             "practice_types", {k: t.gp_share for k, t in self.practice_types.items()}
         )
+        if self.merge.types and self.merge.into not in self.practice_types:
+            yield "merge.into", f"no practice type named {self.merge.into!r}"
+        for kind in self.merge.types:
+            if kind not in self.practice_types:
+                yield "merge.types", f"no practice type named {kind!r}"

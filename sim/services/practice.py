@@ -118,12 +118,51 @@ def create_practices(
     plan = plan_practices(org, pop.count_alive())
     homes = rng.choice(np.flatnonzero(pop.alive), size=len(plan), replace=len(plan) > pop.n)
     sites = [(float(pop.x[h]), float(pop.y[h])) for h in homes]
+    if org.merge.types:
+        plan, sites = merge_practices(org, plan, sites)
     plan.append((REGION_CLINIC, org.region_clinic, 0.0))  # dormant until the region needs it
     sites.append((0.0, 0.0))
     return [
         Practice(model, i, kind, spec, fte, site, org.list_size_per_gp)
         for i, ((kind, spec, fte), site) in enumerate(zip(plan, sites, strict=True))
     ]
+
+
+def merge_practices(
+    org: OrganisationConfig,
+    plan: list[tuple[str, PracticeTypeConfig, float]],
+    sites: list[tuple[float, float]],
+) -> tuple[list[tuple[str, PracticeTypeConfig, float]], list[tuple[float, float]]]:
+    """Merge the practices selected by ``org.merge`` into houses (see :class:`MergeConfig`)."""
+    rule = org.merge
+    into = org.practice_types[rule.into]
+    chosen = []
+    for kind, share in rule.types.items():
+        eligible = [i for i, (k, _, fte) in enumerate(plan) if k == kind and fte <= rule.max_gp_fte]
+        eligible.sort(key=lambda i: float(np.hypot(*sites[i])))
+        chosen += eligible[: round(share * len(eligible))]
+    keep = [i for i in range(len(plan)) if i not in set(chosen)]
+    new_plan = [plan[i] for i in keep]
+    new_sites = [sites[i] for i in keep]
+    xy = np.array([sites[i] for i in chosen]).reshape(-1, 2)
+    fte = np.array([plan[i][2] for i in chosen])
+    left = list(range(len(chosen)))
+    while left:
+        # start from the practice farthest from the centre, add its nearest neighbours
+        seed = max(left, key=lambda j: float(np.hypot(*xy[j])))
+        order = sorted(left, key=lambda j: float(np.hypot(*(xy[j] - xy[seed]))))
+        group, total = [], 0.0
+        for j in order:
+            group.append(j)
+            total += fte[j]
+            if total >= rule.house_gp_fte - 1e-9:
+                break
+        weights = fte[group] / fte[group].sum()
+        site = xy[group].T @ weights if rule.site == "centroid" else xy[group[int(np.argmax(fte[group]))]]
+        new_plan.append((rule.into, into, float(fte[group].sum())))
+        new_sites.append((float(site[0]), float(site[1])))
+        left = [j for j in left if j not in group]
+    return new_plan, new_sites
 
 
 def build_diaries(practices: list[Practice]) -> Diaries:

@@ -65,8 +65,9 @@ def test_health_houses_changes_the_organisation() -> None:
     base = small_config(["scenario=baseline"])
     houses = small_config(["scenario=health_houses"])
     assert base.organisation.practice_types["solo"].gp_share > 0
-    assert houses.organisation.practice_types["solo"].gp_share == 0
-    assert houses.organisation.practice_types["health_house"].gp_share > 0
+    assert not base.organisation.merge.types
+    assert houses.organisation.merge.types["solo"] == 1.0 and houses.organisation.merge.into == "health_house"
+    assert houses.organisation.practice_types["health_house"].video
 
 
 def test_joblib_multirun_writes_one_result_per_job(tmp_path: Path) -> None:

@@ -111,3 +111,18 @@ def test_a_retirement_wave_lengthens_waits():
     short = sim.run(small_config(["scenario=gp_shortage", "years=2"], size=20000)).kpis
     assert _kpi(short, "gp_fte_per_1000") < _kpi(base, "gp_fte_per_1000")
     assert _kpi(short, "routine_wait_days_mean") > _kpi(base, "routine_wait_days_mean")
+
+
+def test_merging_keeps_the_gps_and_builds_houses_where_their_practices_were():
+    base = SimModel(small_config(size=59246, years=0.05), 0)
+    houses = SimModel(small_config(["scenario=health_houses"], size=59246, years=0.05), 0)
+
+    def fte(model, kind=None):
+        return sum(p.gp_fte for p in model.practices if kind is None or p.kind == kind)
+
+    assert fte(houses) == pytest.approx(fte(base))
+    assert fte(houses, "solo") == 0 and fte(houses, "health_house") > fte(base, "solo")
+    merged = [p for p in houses.practices if p.kind == "health_house"]
+    assert all(p.gp_fte >= 5.0 for p in merged[:-1])  # every house but the last one is full size
+    unmerged = {(p.x, p.y) for p in houses.practices if p.kind == "partnership"}
+    assert unmerged <= {(p.x, p.y) for p in base.practices}  # the rest stay where they were
