@@ -172,7 +172,11 @@ class SimModel(mesa.Model):
         status[active[(offset >= 0) & self._no_show(practice[active])]] = NO_SHOW
         self._control_outcomes(requests, status, active, offset, day)
         escalated = self._escalate_unmet(requests, status)
-        self.recorder.requests(requests, practice, status, active, role, channel, minutes, offset, escalated)
+        named = np.zeros(len(requests), bool)
+        named[active] = self.rules["booking"].with_named
+        self.recorder.requests(
+            requests, practice, status, active, role, channel, minutes, offset, escalated, named
+        )
         self.recorder.access_snapshot(day, self.diaries.days_to_nth_free(self._standard_minutes()))
 
         for i in range(len(episodes)):

@@ -56,6 +56,7 @@ def practice_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     yield from _list_kpis(model)
     yield from _workforce_kpis(model)
     yield from _contact_kpis(model, req)
+    yield from _continuity_kpis(model, req)
     yield from _travel_kpis(model, req)
 
 
@@ -108,6 +109,19 @@ def _workforce_kpis(model: SimModel) -> Iterator[Row]:
         p.gp_fte for p in model.practices if p.kind == "region_clinic" and not model.diaries.closed[p.index]
     ]
     yield "region_clinic_gp_fte", "all", float(sum(clinic)), "GP FTE"
+
+
+def _continuity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
+    """Expected share of routine GP contacts with the patient's named GP: 1 when booked with
+    them, else the named GP's share of the practice's GPs (a contact with any GP)."""
+    routine_gp = (req["status"] == BOOKED) & (req["role"] == GP) & ~req["same_day"]
+    n_units = model.diaries.n_units()[req["practice"][routine_gp]]
+    value = np.where(req["named"][routine_gp], 1.0, 1.0 / np.maximum(n_units, 1))
+    kinds = np.array([p.kind for p in model.practices])[req["practice"][routine_gp]]
+    unit = "share of routine GP contacts"
+    yield "continuity_share", "all", float(value.mean()) if len(value) else float("nan"), unit
+    for kind in sorted(set(kinds)):
+        yield "continuity_share", kind, float(value[kinds == kind].mean()), unit
 
 
 def _contact_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:

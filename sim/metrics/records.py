@@ -75,6 +75,7 @@ class Recorder:
         minutes: np.ndarray,
         offset: np.ndarray,
         escalated: np.ndarray,
+        named: np.ndarray,
     ) -> None:
         """Record the day's requests and their booking outcome (``status``: a status code each)."""
         n = len(requests)
@@ -94,6 +95,7 @@ class Recorder:
                 "practice": practice.astype(np.int32),
                 "same_day": requests.same_day,
                 "escalated": escalated,
+                "named": named,
                 "role": full_role,
                 "channel": full_channel,
                 "minutes": full_minutes,

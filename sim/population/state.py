@@ -43,6 +43,7 @@ class Population:
     liability: np.ndarray  # float32 (persons, conditions), per-condition liability
     frailty_noise: np.ndarray  # float32, personal part of frailty
     alone_draw: np.ndarray  # float32 uniform, compared with the living-alone share of the band
+    gp_draw: np.ndarray  # float32 uniform: which of the practice's GPs is the person's named GP
     arrive_day: np.ndarray  # int32, day of birth or moving in during the run (-1: there at start)
     # derived at each yearly update
     conditions: np.ndarray  # uint16 bit mask, bit i = ``condition_names[i]``

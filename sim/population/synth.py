@@ -137,6 +137,7 @@ def make_persons(
         liability=liability.astype(np.float32),
         frailty_noise=rng.standard_normal(n).astype(np.float32),
         alone_draw=rng.random(n).astype(np.float32),
+        gp_draw=rng.random(n).astype(np.float32),
         arrive_day=np.full(n, -1, np.int32) if arrive_day is None else arrive_day.astype(np.int32),
         conditions=np.zeros(n, np.uint16),
         frailty=np.zeros(n, np.float32),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.config.validation import Validated, probability
 from sim.rules.base import Rule, register
+from sim.services.diary import GP
 
 if TYPE_CHECKING:
     from sim.demand.needs import Requests
@@ -14,9 +17,13 @@ if TYPE_CHECKING:
 
 
 class BookingRule(Rule):
-    """Books requests into diaries; returns the day offset of each booking or -1 (unmet)."""
+    """Books requests into diaries; returns the day offset of each booking or -1 (unmet).
+
+    After each call, ``with_named`` marks the requests booked with the patient's named GP.
+    """
 
     family = "booking"
+    with_named: np.ndarray = np.zeros(0, dtype=bool)
 
     def book(
         self,
@@ -59,4 +66,56 @@ class FirstAvailable(BookingRule):
         for h in np.unique(self.horizon[practice[routine]]) if len(routine) else ():
             sel = routine[self.horizon[practice[routine]] == h]
             offset[sel] = diaries.book(practice[sel], role[sel], minutes[sel], "routine", int(h))
+        self.with_named = np.zeros(len(requests), dtype=bool)
         return offset
+
+
+@dataclass(frozen=True)
+class ContinuityParams(Validated):
+    """Parameters of the continuity-preferring booking rule."""
+
+    share: float = probability(1.0)  # share of patients who insist on their own GP for routine needs
+
+
+@register
+class ContinuityFirst(FirstAvailable):
+    """Routine GP needs are booked with the patient's named GP (their share of the practice's
+    GP time) within the booking horizon; only when that GP has no time within reach, or for
+    patients who do not mind (``1 - share``), the first available GP. Same-day needs and
+    nurse work are booked as under first available."""
+
+    name = "continuity"
+    Params = ContinuityParams
+
+    def book(
+        self,
+        requests: Requests,
+        practice: np.ndarray,
+        role: np.ndarray,
+        minutes: np.ndarray,
+        model: SimModel,
+    ) -> np.ndarray:
+        diaries, pop = model.diaries, model.population
+        offset = np.full(len(requests), -1, dtype=np.int32)
+        urgent = np.flatnonzero(requests.same_day)  # same-day needs first, as under first available
+        offset[urgent] = super().book(
+            requests.subset(urgent), practice[urgent], role[urgent], minutes[urgent], model
+        )
+        named = (~requests.same_day) & (role == GP) & (self.rng.random(len(requests)) < self.params.share)
+        idx = np.flatnonzero(named)
+        unit = named_gp(pop.gp_draw[requests.person[idx]], diaries.n_units()[practice[idx]])
+        for h in np.unique(self.horizon[practice[idx]]) if len(idx) else ():
+            in_h = self.horizon[practice[idx]] == h
+            offset[idx[in_h]] = diaries.book_named(
+                practice[idx[in_h]], unit[in_h], minutes[idx[in_h]], int(h)
+            )
+        with_named = named & (offset >= 0)
+        rest = np.flatnonzero(~requests.same_day & ~with_named)
+        offset[rest] = super().book(requests.subset(rest), practice[rest], role[rest], minutes[rest], model)
+        self.with_named = with_named
+        return offset
+
+
+def named_gp(draw: np.ndarray, n_units: np.ndarray) -> np.ndarray:
+    """Index of each patient's named GP among the practice's ``n_units`` GPs."""
+    return np.minimum((draw * n_units).astype(np.int64), np.maximum(n_units - 1, 0))

@@ -45,6 +45,7 @@ class RetireAndRecruit(WorkforceRule):
         for p in model.practices:
             ages = self.rng.normal(w.age_mean, w.age_sd, size=len(p.gp_ages))
             p.set_gps(np.clip(ages, w.min_age, w.max_age))
+            model.diaries.set_units(p.index, len(p.gp_ages))
 
     def _retire_probability(self, ages: np.ndarray, model: SimModel) -> np.ndarray:
         table = sorted(
@@ -69,6 +70,7 @@ class RetireAndRecruit(WorkforceRule):
             recruited += int(replaced.sum())
             p.set_gps(np.concatenate([ages[~leaves], np.clip(successors, w.min_age, w.max_age)]))
             model.diaries.weekly[p.index] = p.weekly_capacity()
+            model.diaries.set_units(p.index, len(p.gp_ages))
             if len(p.gp_ages) == 0:
                 self._shut(model, p)
         model.recorder.workforce_change(day, retired, recruited)
@@ -98,5 +100,6 @@ class RetireAndRecruit(WorkforceRule):
         ages = self.rng.normal(org.workforce.successor_age_mean, org.workforce.successor_age_sd, size=extra)
         clinic.set_gps(np.concatenate([clinic.gp_ages, ages]))
         model.diaries.weekly[clinic.index] = clinic.weekly_capacity()
+        model.diaries.set_units(clinic.index, len(clinic.gp_ages))
         model.diaries.closed[clinic.index] = False
         pop.practice[unlisted] = clinic.index

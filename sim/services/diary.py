@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 ROLES = ("gp", "nurse")
+MAX_UNITS = 8  # named GPs a practice's diary distinguishes (more GPs share these)
 GP, NURSE = 0, 1
 _EPS = 1e-9
 
@@ -36,6 +37,10 @@ class Diaries:
         self.offered = np.zeros((n_p, n_r, self.horizon + 1))
         self.day = -1
         self.closed = np.zeros(n_p, dtype=bool)  # practices that have stopped
+        # routine GP minutes split between named GPs (for continuity); they add up to the pool
+        self.unit_share = np.zeros((n_p, MAX_UNITS))
+        self.unit_share[:, 0] = 1.0
+        self.units = np.zeros((n_p, MAX_UNITS, self.horizon + 1))
 
     @property
     def n_practices(self) -> int:
@@ -55,18 +60,20 @@ class Diaries:
             self.offered[:, :, k] = cap
             self.same_day[:, :, k] = cap * self.share[:, :, 0]
             self.routine[:, :, k] = cap - self.same_day[:, :, k]
+            self._fill_units(k)
 
     def advance(self, weekday_of: Callable[[int], int]) -> tuple[np.ndarray, np.ndarray]:
         """Close today and open tomorrow; return (offered, used) minutes of the closed day."""
         offered = self.offered[:, :, 0].copy()
         used = offered - self.routine[:, :, 0] - self.same_day[:, :, 0]
-        for arr in (self.routine, self.same_day, self.offered):
+        for arr in (self.routine, self.same_day, self.offered, self.units):
             arr[:, :, :-1] = arr[:, :, 1:]
         self.day += 1
         cap = self._capacity(weekday_of(self.day + self.horizon))
         self.offered[:, :, -1] = cap
         self.same_day[:, :, -1] = cap * self.share[:, :, 0]
         self.routine[:, :, -1] = cap - self.same_day[:, :, -1]
+        self._fill_units(self.horizon)
         return offered, np.maximum(used, 0.0)
 
     def today(self) -> tuple[np.ndarray, np.ndarray]:
@@ -77,46 +84,63 @@ class Diaries:
     def book(
         self, practice: np.ndarray, role: np.ndarray, minutes: np.ndarray, pool: str, last_offset: int
     ) -> np.ndarray:
-        """Book requests in arrival order into days 0..``last_offset`` of ``pool``.
+        """Book requests in arrival order into days 0..``last_offset`` of ``pool`` (pooled over
+        the practice's clinicians of ``role``).
 
         Returns the day offset of each booking, or -1 where no day within reach has room.
         """
-        n = len(practice)
-        out = np.full(n, -1, dtype=np.int32)
-        if n == 0:
-            return out
         free = self.routine if pool == "routine" else self.same_day
-        k = min(int(last_offset), self.horizon) + 1
-        n_r = free.shape[1]
-        group = practice.astype(np.int64) * n_r + role
-        view = free.reshape(-1, free.shape[2])[:, :k]  # (groups, k) view into the pool
-        order = np.argsort(group, kind="stable")
-        g = group[order]
-        m = minutes[order].astype(float)
-        csum = np.cumsum(m)
-        first = np.searchsorted(g, g, side="left")  # start of each request's group run
-        demand = csum - np.where(first > 0, csum[first - 1], 0.0)  # within-group cumulative
-        cum = np.cumsum(view, axis=1)
-        big = float(cum[:, -1].max(initial=0.0) + demand.max() + 1.0)
-        rows = np.unique(g)
-        flat = (cum[rows] + (np.arange(len(rows)) * big)[:, None]).ravel()
-        row_of = np.searchsorted(rows, g)
-        pos = np.searchsorted(flat, demand - _EPS + row_of * big, side="left")
-        offset = pos - row_of * k
-        met = offset < k
-        booked = np.zeros(len(rows))
-        np.maximum.at(booked, row_of[met], demand[met])
-        consumed = np.minimum(cum[rows], booked[:, None])
-        used = np.diff(consumed, axis=1, prepend=0.0)
-        view[rows] = np.maximum(view[rows] - used, 0.0)
-        out[order[met]] = offset[met]
-        return out
+        group = practice.astype(np.int64) * free.shape[1] + role
+        offset, rows, used = _fifo(free.reshape(-1, free.shape[2]), group, minutes, last_offset, self.horizon)
+        if pool == "routine" and len(rows):
+            gp = rows % free.shape[1] == GP
+            self._spread_over_units(rows[gp] // free.shape[1], used[gp])
+        return offset
+
+    def book_named(
+        self, practice: np.ndarray, unit: np.ndarray, minutes: np.ndarray, last_offset: int
+    ) -> np.ndarray:
+        """Book routine GP requests with a named GP (``unit`` of the practice), first come first
+        served; -1 where that GP has no time within reach."""
+        group = practice.astype(np.int64) * self.units.shape[1] + unit
+        flat_units = self.units.reshape(-1, self.units.shape[2])
+        offset, rows, used = _fifo(flat_units, group, minutes, last_offset, self.horizon)
+        if len(rows):
+            p = rows // self.units.shape[1]
+            np.subtract.at(self.routine[:, GP, : used.shape[1]], p, used)
+            np.maximum(self.routine, 0.0, out=self.routine)
+        return offset
+
+    def set_units(self, practice: int, n_gps: int) -> None:
+        """Split the practice's routine GP time between ``n_gps`` named GPs (at most ``MAX_UNITS``)
+        from the next day opened on."""
+        n = int(min(max(n_gps, 1), self.units.shape[1]))
+        self.unit_share[practice] = 0.0
+        self.unit_share[practice, :n] = 1.0 / n
+
+    def n_units(self) -> np.ndarray:
+        """Number of named GPs per practice."""
+        return np.count_nonzero(self.unit_share, axis=1)
+
+    def _fill_units(self, k: int) -> None:
+        self.units[:, :, k] = self.unit_share * self.routine[:, GP, k][:, None]
+
+    def _spread_over_units(self, practice: np.ndarray, used: np.ndarray) -> None:
+        """Take pooled routine GP minutes ``used`` (rows, days) from the named GPs in proportion
+        to their free time, so the units always add up to the pool."""
+        k = used.shape[1]
+        free = self.units[practice, :, :k]
+        total = free.sum(axis=1, keepdims=True)
+        share = np.divide(free, total, out=np.zeros_like(free), where=total > 0)
+        self.units[practice, :, :k] = np.maximum(free - share * used[:, None, :], 0.0)
 
     def take_now(self, practice: int, role: int, minutes: float) -> bool:
         """Take ``minutes`` from today's same-day pool, then today's routine pool, if free."""
         for pool in (self.same_day, self.routine):
             if pool[practice, role, 0] + _EPS >= minutes:
                 pool[practice, role, 0] = max(pool[practice, role, 0] - minutes, 0.0)
+                if pool is self.routine and role == GP:
+                    self._spread_over_units(np.array([practice]), np.array([[minutes]]))
                 return True
         return False
 
@@ -129,3 +153,38 @@ class Diaries:
         need = n * minutes - _EPS
         within = cum >= need
         return np.where(within.any(axis=1), within.argmax(axis=1), self.horizon + 1)
+
+
+def _fifo(
+    pool: np.ndarray, group: np.ndarray, minutes: np.ndarray, last_offset: int, horizon: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fluid first-come-first-served booking of requests (by ``group``, a row of ``pool``) into
+    days 0..``last_offset``; updates ``pool`` and returns (offset per request or -1, rows touched,
+    minutes used per row and day)."""
+    n = len(group)
+    out = np.full(n, -1, dtype=np.int32)
+    k = min(int(last_offset), horizon) + 1
+    if n == 0:
+        return out, np.empty(0, np.int64), np.zeros((0, k))
+    view = pool[:, :k]
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    m = minutes[order].astype(float)
+    csum = np.cumsum(m)
+    first = np.searchsorted(g, g, side="left")  # start of each request's group run
+    demand = csum - np.where(first > 0, csum[first - 1], 0.0)  # within-group cumulative
+    cum = np.cumsum(view, axis=1)
+    big = float(cum[:, -1].max(initial=0.0) + demand.max() + 1.0)
+    rows = np.unique(g)
+    flat = (cum[rows] + (np.arange(len(rows)) * big)[:, None]).ravel()
+    row_of = np.searchsorted(rows, g)
+    pos = np.searchsorted(flat, demand - _EPS + row_of * big, side="left")
+    offset = pos - row_of * k
+    met = offset < k
+    booked = np.zeros(len(rows))
+    np.maximum.at(booked, row_of[met], demand[met])
+    consumed = np.minimum(cum[rows], booked[:, None])
+    used = np.diff(consumed, axis=1, prepend=0.0)
+    view[rows] = np.maximum(view[rows] - used, 0.0)
+    out[order[met]] = offset[met]
+    return out, rows, used

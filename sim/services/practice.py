@@ -40,7 +40,7 @@ class Practice(mesa.Agent):
         self.index = index
         self.kind = kind
         self.spec = spec
-        n_gps = max(1, int(np.ceil(gp_fte - 1e-6))) if gp_fte > 0 else 0
+        n_gps = max(1, round(gp_fte)) if gp_fte > 0 else 0
         self.fte_per_gp = gp_fte / n_gps if n_gps else 1.0
         self.gp_ages = np.full(n_gps, 50.0)  # set by the workforce rule
         self.gp_fte = gp_fte
@@ -173,4 +173,6 @@ def build_diaries(practices: list[Practice]) -> Diaries:
     horizon = max((p.spec.diary.booking_horizon_days for p in practices), default=1)
     diaries = Diaries(weekly, share, horizon)
     diaries.closed[:] = [p.gp_fte <= 0 for p in practices]
+    for p in practices:
+        diaries.set_units(p.index, len(p.gp_ages))
     return diaries

@@ -319,3 +319,39 @@ def test_days_to_nth_free_counts_routine_gp_minutes_only():
     d.same_day[2, GP] = 1000  # nor does the same-day carve-out
     np.testing.assert_array_equal(d.days_to_nth_free(12.0), [3, 0, 4])
     np.testing.assert_array_equal(d.days_to_nth_free(12.0, n=1), [2, 0, 1])
+
+
+def test_named_gp_units_always_add_up_to_the_pooled_routine_time():
+    from sim.services.diary import GP
+
+    weekly = np.zeros((2, 2, 7))
+    weekly[:, GP, :5] = 600.0
+    d = Diaries(weekly, np.array([0.2, 0.2]), horizon=5)
+    d.set_units(0, 3)
+    d.set_units(1, 1)
+    d.start(0, lambda day: day % 7)
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        n = 40
+        practice = rng.integers(0, 2, n)
+        minutes = rng.uniform(5, 30, n)
+        d.book(practice, np.full(n, GP), minutes, "routine", 5)
+        unit = rng.integers(0, 3, n) * (practice == 0)
+        d.book_named(practice, unit, minutes, 5)
+        d.take_now(0, GP, 10.0)
+        np.testing.assert_allclose(d.units.sum(axis=1), d.routine[:, GP, :], atol=1e-6)
+        assert (d.units >= 0).all()
+        d.advance(lambda day: day % 7)
+
+
+def test_a_named_booking_uses_only_that_gps_time():
+    from sim.services.diary import GP
+
+    weekly = np.zeros((1, 2, 7))
+    weekly[0, GP, :] = 300.0
+    d = Diaries(weekly, np.array([0.0]), horizon=3)
+    d.set_units(0, 3)  # 100 minutes a day each
+    d.start(0, lambda day: 0)
+    offsets = d.book_named(np.zeros(3, int), np.zeros(3, int), np.array([60.0, 60.0, 60.0]), 3)
+    assert offsets.tolist() == [0, 1, 1]  # fluid: 60 today, 40+20, then 60 tomorrow
+    assert d.units[0, 1, 0] == pytest.approx(100.0) and d.routine[0, GP, 0] == pytest.approx(200.0)

@@ -107,8 +107,8 @@ def test_practices_without_successors_shut_and_the_region_clinic_takes_their_pat
 
 
 def test_a_retirement_wave_lengthens_waits():
-    base = sim.run(small_config(["years=2"], size=20000)).kpis
-    short = sim.run(small_config(["scenario=gp_shortage", "years=2"], size=20000)).kpis
+    base = sim.run(small_config(["years=2"], size=59246)).kpis
+    short = sim.run(small_config(["scenario=gp_shortage", "years=2"], size=59246)).kpis
     assert _kpi(short, "gp_fte_per_1000") < _kpi(base, "gp_fte_per_1000")
     assert _kpi(short, "routine_wait_days_mean") > _kpi(base, "routine_wait_days_mean")
 
@@ -126,3 +126,10 @@ def test_merging_keeps_the_gps_and_builds_houses_where_their_practices_were():
     assert all(p.gp_fte >= 5.0 for p in merged[:-1])  # every house but the last one is full size
     unmerged = {(p.x, p.y) for p in houses.practices if p.kind == "partnership"}
     assert unmerged <= {(p.x, p.y) for p in base.practices}  # the rest stay where they were
+
+
+def test_continuity_booking_raises_continuity_and_does_not_shorten_waits():
+    first = sim.run(small_config(["rules.booking.name=first_available"], size=20000, years=0.2)).kpis
+    named = sim.run(small_config(["rules.booking.name=continuity"], size=20000, years=0.2)).kpis
+    assert _kpi(named, "continuity_share") > _kpi(first, "continuity_share") + 0.3
+    assert _kpi(named, "routine_wait_days_mean") >= _kpi(first, "routine_wait_days_mean")
