@@ -132,8 +132,9 @@ def window_requests(model: SimModel) -> dict[str, np.ndarray]:
     if not table:
         return {k: np.empty(0) for k in ("day", "status", "role", "offset", "same_day", "band", "practice")}
     cal = model.calendar
-    keep = (table["day"] >= cal.warmup_days) & (table["day"] < cal.total_days)
-    return {k: v[keep] for k, v in table.items()}
+    # requests are recorded day by day, so the measured period is one slice: views, no copies
+    start, stop = np.searchsorted(table["day"], [cal.warmup_days, cal.total_days])
+    return {k: v[start:stop] for k, v in table.items()}
 
 
 def access_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
@@ -145,22 +146,7 @@ def access_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     value = float(np.mean(np.concatenate(third))) if third and len(third[0]) else float("nan")
     yield "days_to_third_available", "all", value, "days"
 
-    booked = req["status"] == BOOKED
-    yield (
-        "same_day_share",
-        "all",
-        _rate(np.count_nonzero(booked & (req["offset"] == 0)), booked.sum()),
-        "share of contacts",
-    )
-    routine = booked & ~req["same_day"].astype(bool)
-    waits = req["offset"][routine].astype(float)
-    yield "routine_wait_days_mean", "all", float(waits.mean()) if len(waits) else float("nan"), "days"
-    yield (
-        "routine_wait_days_p90",
-        "all",
-        float(np.percentile(waits, 90)) if len(waits) else float("nan"),
-        "days",
-    )
+    yield from wait_kpis(model, req)
 
     pop = model.population
     unlisted = np.count_nonzero(pop.alive & (pop.practice < 0))
@@ -168,6 +154,7 @@ def access_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     yield "residents_without_gp_per_1000", "all", 1000.0 * _rate(unlisted, residents), "per 1000 residents"
 
     py_band, py = _person_years(model)
+    booked = req["status"] == BOOKED
     yield "gp_contacts_per_person_year", "all", _rate(booked.sum(), py), "contacts per person-year"
     for b, name in enumerate(AGE_BANDS):
         n = np.count_nonzero(booked & (req["band"] == b))
@@ -244,3 +231,21 @@ def planned_care_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[R
         n = np.count_nonzero(control == k)
         yield "outpatient_controls_per_1000", name, 1000.0 * _rate(n, py), "per 1000 per year"
     yield "outpatient_travel_km_mean", "all", float(distance.mean()) if len(distance) else float("nan"), "km"
+
+
+def wait_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
+    """Same-day share and routine waits, in all and by practice type."""
+    booked = req["status"] == BOOKED
+    routine = booked & ~req["same_day"].astype(bool)
+    kinds = np.array([p.kind for p in model.practices])
+    kind = kinds[req["practice"]] if len(req["practice"]) else np.empty(0, dtype=kinds.dtype)
+    for group in ["all", *sorted(set(kinds))]:
+        sel = np.ones(len(booked), bool) if group == "all" else kind == group
+        if group != "all" and not (booked & sel).any():
+            continue
+        same = np.count_nonzero(booked & sel & (req["offset"] == 0))
+        yield "same_day_share", group, _rate(same, np.count_nonzero(booked & sel)), "share of contacts"
+        waits = req["offset"][routine & sel].astype(float)
+        yield "routine_wait_days_mean", group, float(waits.mean()) if len(waits) else float("nan"), "days"
+        p90 = float(np.percentile(waits, 90)) if len(waits) else float("nan")
+        yield "routine_wait_days_p90", group, p90, "days"

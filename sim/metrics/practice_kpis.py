@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.config.people import EQUIPMENT
 from sim.metrics.records import BOOKED
 from sim.rules.triage import travel_minutes
 from sim.services.diary import GP
@@ -158,17 +159,12 @@ def _travel_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
 
 
 def _equipment_trips(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
-    needs = [c.equipment for c in model.config.demand.controls.values()]
-    has = [set(p.spec.equipment) for p in model.practices]
-    control, practice = req["control"], req["practice"]
-    done = (req["status"] == BOOKED) & (control >= 0)
-    trip = np.array(
-        [
-            bool(needs[c]) and needs[c] not in has[p]
-            for c, p in zip(control[done], practice[done], strict=True)
-        ],
-        dtype=bool,
-    )
+    need = np.array([EQUIPMENT.index(c.equipment) for c in model.config.demand.controls.values()] or [0])
+    has = np.ones((len(model.practices), len(EQUIPMENT)), bool)  # column 0: no equipment needed
+    for p in model.practices:
+        has[p.index, 1:] = [k in p.spec.equipment for k in EQUIPMENT[1:]]
+    done = np.flatnonzero((req["status"] == BOOKED) & (req["control"] >= 0))
+    trip = ~has[req["practice"][done], need[req["control"][done]]]
     pop = model.population
     person = req["person"][done][trip]
     hospital_x = model.config.population.geography.hospital_distance_km
