@@ -35,6 +35,9 @@ def _weekday_hours(open_: float = 8.0, close: float = 16.0) -> dict[str, Hours]:
     return {d: Hours(open_, close) for d in WEEKDAYS[:5]}
 
 
+MUNICIPAL_SERVICES = ("home_nursing", "acute_function", "rehabilitation")
+
+
 @dataclass(frozen=True)
 class ChannelMinutes(Validated):
     """Clinician minutes taken by one contact, by channel."""
@@ -73,9 +76,13 @@ class PracticeTypeConfig(Validated):
     video: bool = False
     recruit_probability: float = probability(0.8)  # a retiring GP is replaced within the year
     equipment: list[str] = field(default_factory=list)  # lab, spirometry, ecg: controls done in the house
+    co_located: list[str] = field(default_factory=list)  # municipal services in the same house
     diary: DiaryConfig = field(default_factory=DiaryConfig)
 
     def checks(self) -> Iterator[tuple[str, str]]:
+        for item in self.co_located:
+            if item not in MUNICIPAL_SERVICES:
+                yield "co_located", f"unknown service {item!r} (allowed: {', '.join(MUNICIPAL_SERVICES)})"
         for item in self.equipment:
             if item not in ("lab", "spirometry", "ecg"):
                 yield "equipment", f"unknown equipment {item!r} (allowed: lab, spirometry, ecg)"
@@ -146,6 +153,8 @@ class OrganisationConfig(Validated):
     practice_types: dict[str, PracticeTypeConfig] = field(
         default_factory=lambda: {"solo": PracticeTypeConfig(gp_share=1.0)}
     )
+    handover_minutes: float = non_negative(0.0)  # clinician time to hand over to municipal home nursing
+    handover_minutes_co_located: float = non_negative(0.0)  # the same when home nursing is in the house
     workforce: WorkforceConfig = field(default_factory=WorkforceConfig)
     merge: MergeConfig = field(default_factory=MergeConfig)
     region_clinic: PracticeTypeConfig = field(

@@ -37,7 +37,9 @@ class TriageRule(Rule):
 class DelegateWhereAble(TriageRule):
     """Nurse-eligible requests go to a nurse where the practice has nurses and delegates;
     video requests become in-person where the practice offers no video; home visits take the
-    visit's minutes plus travel there and back."""
+    visit's minutes plus travel there and back; contacts of home-care recipients add a
+    hand-over with municipal home nursing (``organisation.handover_minutes``, shorter when
+    home nursing is co-located)."""
 
     name = "default"
 
@@ -46,6 +48,15 @@ class DelegateWhereAble(TriageRule):
         ps = model.practices
         self.delegates = np.array([p.delegates_to_nurse for p in ps], dtype=bool)
         self.video = np.array([p.spec.video for p in ps], dtype=bool)
+        org = model.config.organisation
+        self.handover = np.array(
+            [
+                org.handover_minutes_co_located
+                if "home_nursing" in p.spec.co_located
+                else org.handover_minutes
+                for p in ps
+            ]
+        )
         self.minutes = np.array(
             [
                 [
@@ -63,10 +74,13 @@ class DelegateWhereAble(TriageRule):
         channel = requests.channel.copy()
         channel[(channel == VIDEO) & ~self.video[practice]] = IN_PERSON
         minutes = self.minutes[practice, role, channel]
+        minutes = minutes.astype(float)
         home = channel == HOME_VISIT
         if home.any():  # travel there and back, at the speed of the patient's area
-            minutes = minutes.astype(float)
             minutes[home] += 2.0 * travel_minutes(model, requests.person[home], practice[home])
+        # contacts of home-care recipients include a hand-over with municipal home nursing,
+        # shorter where home nursing sits in the same house
+        minutes += np.where(model.population.home_care[requests.person], self.handover[practice], 0.0)
         return role, channel, minutes
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.metrics.records import BOOKED
 from sim.model import SimModel
 from sim.services.lists import assign_nearest_with_room
 from tests.conftest import small_config
@@ -133,3 +134,23 @@ def test_continuity_booking_raises_continuity_and_does_not_shorten_waits():
     named = sim.run(small_config(["rules.booking.name=continuity"], size=20000, years=0.2)).kpis
     assert _kpi(named, "continuity_share") > _kpi(first, "continuity_share") + 0.3
     assert _kpi(named, "routine_wait_days_mean") >= _kpi(first, "routine_wait_days_mean")
+
+
+def test_co_located_home_nursing_shortens_hand_overs():
+    model = SimModel(small_config(["scenario=health_houses"], size=30000, years=0.1), 0)
+    model.run()
+    req = model.recorder.request_table
+    kinds = np.array([p.kind for p in model.practices])[req["practice"]]
+    home_care = model.population.home_care[req["person"]]
+    face = (req["status"] == BOOKED) & (req["channel"] == 0) & (req["role"] == 0) & (req["control"] < 0)
+
+    def minutes(kind, care):
+        return float(req["minutes"][face & (kinds == kind) & (home_care == care)].mean())
+
+    org = model.config.organisation
+    saving = org.handover_minutes - org.handover_minutes_co_located
+    assert minutes("partnership", True) - minutes("partnership", False) == pytest.approx(org.handover_minutes)
+    assert minutes("health_house", True) - minutes("health_house", False) == pytest.approx(
+        org.handover_minutes_co_located
+    )
+    assert saving > 0
