@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 import types
 import typing
-from pathlib import Path
 from typing import Any
 
 from hydra import compose, initialize_config_dir
@@ -19,19 +17,13 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
+from sim.config.load import config_dir
 from sim.config.schema import SimConfig
 
 SCHEMA_NAME = "sim_schema"
 # The mutable schema classes live here so that pickle (joblib and other launchers send the
 # config store to worker processes) finds them by reference: sim.cli.compose.mirrors.<Name>.
 mirrors = types.SimpleNamespace()
-
-
-def config_dir() -> str:
-    """The directory of the Hydra configs: ``$SIM_CONFIG_DIR`` or the repository's ``configs/``."""
-    env = os.environ.get("SIM_CONFIG_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "configs"
-    return str(path.resolve())
 
 
 def _mirror_type(tp: Any) -> Any:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from sim.config.schema import SimConfig
 from sim.config.validation import build, to_dict
+
+
+def config_dir() -> str:
+    """The directory of the configs: ``$SIM_CONFIG_DIR`` or the repository's ``configs/``."""
+    env = os.environ.get("SIM_CONFIG_DIR")
+    path = Path(env) if env else Path(__file__).resolve().parents[2] / "configs"
+    return str(path.resolve())
 
 
 def from_dict(data: Mapping[str, Any]) -> SimConfig:

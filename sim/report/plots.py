@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from sim.metrics.stats import mean_ci
 
 # (metric, group, planner-friendly label)
 HEADLINE = (
@@ -23,19 +24,6 @@ HEADLINE = (
 )
 
 
-def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-based confidence interval of replication values."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    if len(values) == 0:
-        return np.nan, np.nan, np.nan
-    mean = float(values.mean())
-    if len(values) < 2:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
-    return mean, mean - half, mean + half
-
-
 def plot_kpis(kpis: pd.DataFrame, path: Path) -> Path:
     """Headline KPIs by scenario, with 95% confidence intervals over replications."""
     scenarios = list(dict.fromkeys(kpis["scenario"]))
@@ -44,7 +32,7 @@ def plot_kpis(kpis: pd.DataFrame, path: Path) -> Path:
         sel = kpis[(kpis["metric"] == metric) & (kpis["group"] == group)]
         rows = [mean_ci(sel[sel["scenario"] == s]["value"].to_numpy()) for s in scenarios]
         means = [r[0] for r in rows]
-        err = np.array([[r[0] - r[1] for r in rows], [r[2] - r[0] for r in rows]])
+        err = np.nan_to_num(np.array([[r[0] - r[1] for r in rows], [r[2] - r[0] for r in rows]]))
         ax.bar(range(len(scenarios)), means, yerr=err, capsize=6, color="#4C72B0")
         ax.set_xticks(range(len(scenarios)), [s.replace("_", " ") for s in scenarios])
         ax.set_title(label, fontsize=10)

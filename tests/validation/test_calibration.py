@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-import types
 from pathlib import Path
 
 import pandas as pd
@@ -163,28 +161,17 @@ def test_measure_growth_from_first_day_to_years_later() -> None:
     assert measure_growth(ts.assign(group="all"), target, 28, 10).missing == NOT_AVAILABLE
 
 
-def _fake_mortality(monkeypatch: pytest.MonkeyPatch, **attrs) -> None:
-    module = types.ModuleType("sim.population.mortality")
-    module.__dict__.update(attrs)
-    monkeypatch.setitem(sys.modules, "sim.population.mortality", module)
+def test_life_expectancy_uses_the_model_mortality_curve() -> None:
+    from sim.population.mortality import life_expectancy
 
-
-def test_life_expectancy_uses_the_model_function(monkeypatch: pytest.MonkeyPatch) -> None:
-    config = types.SimpleNamespace(population=types.SimpleNamespace(mortality="params"))
+    config = sim.load_config(["population.size=500"])
     men = _target({"absolute": 1}, 79.5, measure="mortality", group="male")
     women = _target({"absolute": 1}, 83.6, measure="mortality", group="female")
-    calls = []
-
-    def by_flag(params, female: bool) -> float:
-        calls.append((params, female))
-        return 84.0 if female else 79.0
-
-    _fake_mortality(monkeypatch, life_expectancy=by_flag)
-    assert measure_life_expectancy(config, women).values == (84.0,)
-    assert measure_life_expectancy(config, men).values == (79.0,)
-    assert calls == [("params", True), ("params", False)]
-    _fake_mortality(monkeypatch)  # the module without the function
-    assert measure_life_expectancy(config, men).missing == NOT_AVAILABLE
+    assert measure_life_expectancy(config, men).values == (life_expectancy(config.population.mortality.male),)
+    assert measure_life_expectancy(config, women).values == (
+        life_expectancy(config.population.mortality.female),
+    )
+    assert measure_life_expectancy(config, women).values[0] > measure_life_expectancy(config, men).values[0]
 
 
 # ------------------------------------------------------------------ the targets file
