@@ -40,20 +40,20 @@ _FLAGS_WITH_VALUE = {
     "--experimental-rerun",
     "--package",
     "-p",
-    "--info",
-    "-i",
+    "--cfg",
+    "-c",
+    "--shell-completion",
+    "-sc",
 }
+_INFO_VALUES = {"all", "config", "defaults", "defaults-tree", "plugins", "searchpath"}
 
 
 def _user_overrides(argv: list[str]) -> list[str]:
-    """The config overrides in ``argv`` (no Hydra flags, no ``hydra.*`` overrides)."""
-    out, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-            continue
-        if arg in _FLAGS_WITH_VALUE:
-            skip = True
+    """The config overrides in ``argv`` (no Hydra flags or their values, no ``hydra.*`` overrides)."""
+    out = []
+    for k, arg in enumerate(argv):
+        before = argv[k - 1] if k > 0 else ""
+        if before in _FLAGS_WITH_VALUE or (before in ("--info", "-i") and arg in _INFO_VALUES):
             continue
         if arg.startswith("-") or arg.lstrip("+~").startswith("hydra"):
             continue

@@ -100,3 +100,22 @@ def test_failed_run_leaves_no_valid_looking_result(tmp_path: Path, monkeypatch: 
     assert not (tmp_path / "kpis.csv").exists()
     manifest = (tmp_path / "manifest.json").read_text()
     assert "simulated failure" in manifest and '"status": "error' in manifest
+
+
+def test_hydra_flags_with_values_are_not_taken_for_overrides() -> None:
+    from sim.cli.hydra_app import _user_overrides
+
+    argv = [
+        "--cfg",
+        "job",
+        "-cn",
+        "config",
+        "--info",
+        "defaults",
+        "population.size=5",
+        "-m",
+        "hydra.verbose=true",
+    ]
+    assert _user_overrides(argv) == ["population.size=5"]
+    proc = run_cli("--cfg", "job", "population.size=100")
+    assert proc.returncode == 0 and "size: 100" in proc.stdout
