@@ -113,14 +113,14 @@ class SimModel(mesa.Model):
         for day in range(self.calendar.total_days):
             if day in ticks:
                 self.yearly_tick(day)
+            if day == self.calendar.warmup_days:  # the measured period starts before this day's events
+                self.recorder.snapshot_population(day)
             self.population_events(day)
             if day == 0:
                 self.diaries.start(0, weekday_of)
             else:
                 offered, used = self.diaries.advance(weekday_of)
                 self.recorder.close_day(day - 1, offered, used)
-            if day == self.calendar.warmup_days:
-                self.recorder.snapshot_population(day)
             self.daily_tick(day)
             yield self.env.timeout(MINUTES_PER_DAY)
 
@@ -177,7 +177,9 @@ class SimModel(mesa.Model):
         self.recorder.requests(
             requests, practice, status, active, role, channel, minutes, offset, escalated, named
         )
-        self.recorder.access_snapshot(day, self.diaries.days_to_nth_free(self._standard_minutes()))
+        if weekday < WORKDAYS_PER_WEEK:  # practices that work, on working days
+            third = self.diaries.days_to_nth_free(self._standard_minutes())
+            self.recorder.access_snapshot(day, third[~self.diaries.closed])
 
         for i in range(len(episodes)):
             ep = EpisodeState(

@@ -22,7 +22,14 @@ from sim.config.schema import SimConfig
 from sim.config.validation import to_dict
 
 PACKAGES = ("sim", "mesa", "simpy", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "hydra-core")
-RESULT_FILES = ("kpis.csv", "kpis.parquet", "timeseries.csv", "timeseries.parquet")
+RESULT_FILES = (
+    "kpis.csv",
+    "kpis.parquet",
+    "timeseries.csv",
+    "timeseries.parquet",
+    "kpis.png",
+    "timeseries.png",
+)
 
 
 def package_versions() -> dict[str, str]:
@@ -60,8 +67,11 @@ def git_commit() -> str:
 
 def _atomic(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def clear_results(outdir: Path) -> None:

@@ -53,8 +53,10 @@ def single_episode_group(config: SimConfig, per_1000: float | None, **group: obj
 
     from sim.config.schema import AGE_BANDS, EpisodeGroupConfig
 
-    groups = {} if per_1000 is None else {
-        "test": EpisodeGroupConfig(per_1000=dict.fromkeys(AGE_BANDS, per_1000), **group)
-    }
+    groups = (
+        {}
+        if per_1000 is None
+        else {"test": EpisodeGroupConfig(per_1000=dict.fromkeys(AGE_BANDS, per_1000), **group)}
+    )
     demand = dataclasses.replace(config.demand, episode_groups=groups, controls={})
     return dataclasses.replace(config, demand=demand)

@@ -42,7 +42,7 @@ class DueQueue:
 
     def set(self, person: np.ndarray, control: np.ndarray, day: np.ndarray) -> None:
         """Set the due day of each (person, control) pair."""
-        day = np.asarray(day, dtype=np.int32)
+        day = np.rint(np.asarray(day, dtype=float)).astype(np.int32)
         if len(day) == 0:
             return
         self.due[person, control] = day

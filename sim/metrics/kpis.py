@@ -107,8 +107,7 @@ def capacity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     yield (
         "requests_escalated_per_1000",
         "all",
-        1000.0
-        * _rate(np.count_nonzero(req["escalated"]) / years, model.recorder.population_counts[-1].total),
+        1000.0 * _rate(np.count_nonzero(req["escalated"]), _person_years(model)[1]),
         "unmet same-day requests taken to OOH or the ED, per 1000 per year",
     )
     yield (
@@ -143,7 +142,8 @@ def access_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
 
     rec, cal = model.recorder, model.calendar
     third = [a for d, a in zip(rec.access_days, rec.access, strict=True) if cal.in_window(d)]
-    value = float(np.mean(np.concatenate(third))) if third and len(third[0]) else float("nan")
+    third = np.concatenate(third) if third else np.empty(0)
+    value = float(third.mean()) if len(third) else float("nan")
     yield "days_to_third_available", "all", value, "days"
 
     yield from wait_kpis(model, req)

@@ -169,12 +169,12 @@ def _equipment_trips(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Ro
     person = req["person"][done][trip]
     hospital_x = model.config.population.geography.hospital_distance_km
     km = np.hypot(pop.x[person] - hospital_x, pop.y[person])
-    residents = model.recorder.population_counts[-1].total
-    per_year = len(person) / model.calendar.years
+    counts = model.recorder.population_counts
+    person_years = (counts[0].total + counts[-1].total) / 2.0 * model.calendar.years
     yield (
         "equipment_trips_per_1000",
         "all",
-        1000.0 * _share(per_year, residents),
+        1000.0 * _share(len(person), person_years),
         "hospital trips per 1000 per year",
     )
     yield "equipment_trip_km_mean", "all", float(km.mean()) if len(km) else float("nan"), "km"

@@ -128,7 +128,7 @@ class Recorder:
         self.diary_used.append(used.astype(np.float32))
 
     def access_snapshot(self, day: int, days_to_third: np.ndarray) -> None:
-        """Record the days to the third available contact per practice at the start of ``day``."""
+        """Record the days to the third available contact of each working practice on ``day``."""
         self.access_days.append(day)
         self.access.append(days_to_third.astype(np.int16))
 

@@ -73,6 +73,7 @@ class RetireAndRecruit(WorkforceRule):
             model.diaries.set_units(p.index, len(p.gp_ages))
             if len(p.gp_ages) == 0:
                 self._shut(model, p)
+            model.diaries.refresh(p.index, model.calendar.weekday)
         model.recorder.workforce_change(day, retired, recruited)
         self._region_clinic(model)
 
@@ -102,4 +103,5 @@ class RetireAndRecruit(WorkforceRule):
         model.diaries.weekly[clinic.index] = clinic.weekly_capacity()
         model.diaries.set_units(clinic.index, len(clinic.gp_ages))
         model.diaries.closed[clinic.index] = False
+        model.diaries.refresh(clinic.index, model.calendar.weekday)
         pop.practice[unlisted] = clinic.index

@@ -88,6 +88,8 @@ class Diaries:
         the practice's clinicians of ``role``).
 
         Returns the day offset of each booking, or -1 where no day within reach has room.
+        Strictly first come, first served: a request that does not fit also holds back the
+        later (smaller) requests of the same practice and role that day.
         """
         free = self.routine if pool == "routine" else self.same_day
         group = practice.astype(np.int64) * free.shape[1] + role
@@ -110,6 +112,20 @@ class Diaries:
             np.subtract.at(self.routine[:, GP, : used.shape[1]], p, used)
             np.maximum(self.routine, 0.0, out=self.routine)
         return offset
+
+    def refresh(self, practice: int, weekday_of: Callable[[int], int]) -> None:
+        """Apply a change of the practice's staff or status (``weekly``, ``closed``, named GPs) to
+        the days already open: what is booked stays booked, the free time follows the new capacity."""
+        for k in range(self.horizon + 1):
+            cap = 0.0 if self.closed[practice] else self.weekly[practice, :, weekday_of(self.day + k)]
+            offered = self.offered[practice, :, k]
+            share = self.share[practice, 0, 0]
+            booked_same = np.maximum(offered * share - self.same_day[practice, :, k], 0.0)
+            booked_routine = np.maximum(offered * (1 - share) - self.routine[practice, :, k], 0.0)
+            self.same_day[practice, :, k] = np.maximum(cap * share - booked_same, 0.0)
+            self.routine[practice, :, k] = np.maximum(cap * (1 - share) - booked_routine, 0.0)
+            self.offered[practice, :, k] = np.maximum(cap, booked_same + booked_routine)
+            self.units[practice, :, k] = self.unit_share[practice] * self.routine[practice, GP, k]
 
     def set_units(self, practice: int, n_gps: int) -> None:
         """Split the practice's routine GP time between ``n_gps`` named GPs (at most ``MAX_UNITS``)

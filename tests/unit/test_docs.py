@@ -34,8 +34,14 @@ def test_rules_doc_example_registers_and_runs() -> None:
     (block,) = _python_blocks(ROOT / "docs" / "rules.md")
     _exec_as_module(block, "sim.rules.docs_example_delay")
     base = sim.load_config(["population.size=2000", "years=0.1"])
-    config = sim.load_config(["population.size=2000", "years=0.1", "rules.care_seeking.name=oldest_delay",
-                              "+rules.care_seeking.params.delay_share=1.0"])
+    config = sim.load_config(
+        [
+            "population.size=2000",
+            "years=0.1",
+            "rules.care_seeking.name=oldest_delay",
+            "+rules.care_seeking.params.delay_share=1.0",
+        ]
+    )
     kpis = sim.run(config).kpis
     row = kpis[(kpis.metric == "gp_contacts_per_person_year") & (kpis.group == "80+")]
     assert float(row.value.iloc[0]) == 0.0

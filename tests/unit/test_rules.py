@@ -17,8 +17,14 @@ from tests.conftest import small_config
 
 
 def test_default_rules_are_registered() -> None:
-    for family, name in [("care_seeking", "default"), ("triage", "default"), ("booking", "first_available"),
-                         ("escalation", "default"), ("escalation", "ed_only"), ("admission", "default")]:
+    for family, name in [
+        ("care_seeking", "default"),
+        ("triage", "default"),
+        ("booking", "first_available"),
+        ("escalation", "default"),
+        ("escalation", "ed_only"),
+        ("admission", "default"),
+    ]:
         make_rule(family, RuleConfig(name), f"rules.{family}")
         assert name in REGISTRY[family]
 
@@ -48,8 +54,11 @@ class _SeekHalf(CareSeekingRule):
 
 def test_a_new_rule_is_selected_by_name_and_changes_the_result() -> None:
     base = sim.run(small_config(size=2000, years=0.1)).kpis
-    config = small_config(["rules.care_seeking.name=test_seek_share", "+rules.care_seeking.params.share=0.5"],
-                          size=2000, years=0.1)
+    config = small_config(
+        ["rules.care_seeking.name=test_seek_share", "+rules.care_seeking.params.share=0.5"],
+        size=2000,
+        years=0.1,
+    )
     half = sim.run(config).kpis
 
     def contacts(k):
@@ -62,8 +71,12 @@ def test_a_new_rule_is_selected_by_name_and_changes_the_result() -> None:
 def test_frail_alone_delay_puts_needs_off_but_takes_most_up_later() -> None:
     from sim.model import SimModel
 
-    overrides = ["population=rural", "rules.care_seeking.name=frail_alone_delay",
-                 "+rules.care_seeking.params.delay_share=1.0", "+rules.care_seeking.params.forgo_share=0.0"]
+    overrides = [
+        "population=rural",
+        "rules.care_seeking.name=frail_alone_delay",
+        "+rules.care_seeking.params.delay_share=1.0",
+        "+rules.care_seeking.params.forgo_share=0.0",
+    ]
     model = SimModel(small_config(overrides, size=6000, years=0.3), 0)
     model.run()
     req = model.recorder.request_table

@@ -154,3 +154,24 @@ def test_co_located_home_nursing_shortens_hand_overs():
         org.handover_minutes_co_located
     )
     assert saving > 0
+
+
+def test_a_shut_practice_offers_no_more_time_and_the_region_clinic_opens_at_once():
+    overrides = [
+        "+organisation.workforce.retire_probability.30=1.0",
+        "organisation.practice_types.solo.recruit_probability=0",
+        "organisation.practice_types.partnership.recruit_probability=0",
+    ]
+    model = SimModel(small_config(overrides, size=5000, years=1.1), 0)
+    model.run()
+    tick = model.calendar.tick_days()[1]
+    clinic = next(p.index for p in model.practices if p.kind == "region_clinic")
+    days = np.array(model.recorder.diary_days)
+    offered = np.stack(model.recorder.diary_offered)  # (days, practices, roles)
+    after = days >= tick
+    shut = [i for i in model.recorder.shut]
+    used = np.stack(model.recorder.diary_used)
+    # shut practices keep the contacts already booked, but have no free time after the tick
+    assert (offered - used)[after][:, shut].max() < 1e-3
+    weekdays = np.array([model.calendar.weekday(int(d)) < 5 for d in days])
+    assert (offered[after & weekdays][:, clinic].sum(axis=1) > 0).all()  # the clinic works from day one
