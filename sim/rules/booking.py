@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,12 @@ class FirstAvailable(BookingRule):
         super().setup(model)
         self.horizon = np.array([p.spec.diary.booking_horizon_days for p in model.practices])
 
+    def by_horizon(self, practice: np.ndarray, idx: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+        """Requests ``idx`` grouped by their practice's booking horizon: (horizon, positions in idx)."""
+        horizons = self.horizon[practice[idx]]
+        for h in np.unique(horizons):
+            yield int(h), np.flatnonzero(horizons == h)
+
     def book(
         self,
         requests: Requests,
@@ -63,9 +70,9 @@ class FirstAvailable(BookingRule):
         spill = urgent[offset[urgent] < 0]
         offset[spill] = diaries.book(practice[spill], role[spill], minutes[spill], "routine", 0)
         routine = np.flatnonzero(~requests.same_day)
-        for h in np.unique(self.horizon[practice[routine]]) if len(routine) else ():
-            sel = routine[self.horizon[practice[routine]] == h]
-            offset[sel] = diaries.book(practice[sel], role[sel], minutes[sel], "routine", int(h))
+        for h, pos in self.by_horizon(practice, routine):
+            sel = routine[pos]
+            offset[sel] = diaries.book(practice[sel], role[sel], minutes[sel], "routine", h)
         self.with_named = np.zeros(len(requests), dtype=bool)
         return offset
 
@@ -104,11 +111,9 @@ class ContinuityFirst(FirstAvailable):
         named = (~requests.same_day) & (role == GP) & (self.rng.random(len(requests)) < self.params.share)
         idx = np.flatnonzero(named)
         unit = named_gp(pop.gp_draw[requests.person[idx]], diaries.n_units()[practice[idx]])
-        for h in np.unique(self.horizon[practice[idx]]) if len(idx) else ():
-            in_h = self.horizon[practice[idx]] == h
-            offset[idx[in_h]] = diaries.book_named(
-                practice[idx[in_h]], unit[in_h], minutes[idx[in_h]], int(h)
-            )
+        for h, pos in self.by_horizon(practice, idx):
+            sel = idx[pos]
+            offset[sel] = diaries.book_named(practice[sel], unit[pos], minutes[sel], h)
         with_named = named & (offset >= 0)
         rest = np.flatnonzero(~requests.same_day & ~with_named)
         offset[rest] = super().book(requests.subset(rest), practice[rest], role[rest], minutes[rest], model)

@@ -34,7 +34,6 @@ class Practice(mesa.Agent):
         spec: PracticeTypeConfig,
         gp_fte: float,
         site: tuple[float, float],
-        list_size_per_gp: float,
     ) -> None:
         super().__init__(model)
         self.index = index
@@ -46,8 +45,6 @@ class Practice(mesa.Agent):
         self.gp_fte = gp_fte
         self.nurse_fte = gp_fte * spec.nurses_per_gp
         self.x, self.y = site
-        self.list_capacity = gp_fte * list_size_per_gp
-        self.list_size_per_gp = list_size_per_gp
         self.open_hours = np.zeros((7, 2))  # per weekday: (open, close) clock hours, 0/0 = closed
         for day, hours in spec.hours.items():
             self.open_hours[WEEKDAYS.index(day)] = (hours.open, hours.close)
@@ -57,7 +54,6 @@ class Practice(mesa.Agent):
         self.gp_ages = np.asarray(ages, dtype=float)
         self.gp_fte = len(self.gp_ages) * self.fte_per_gp
         self.nurse_fte = self.gp_fte * self.spec.nurses_per_gp
-        self.list_capacity = self.gp_fte * self.list_size_per_gp
 
     def minutes_open(self, weekday: int) -> float:
         """Minutes the practice is open on ``weekday`` (0 = Monday)."""
@@ -123,7 +119,7 @@ def create_practices(
     plan.append((REGION_CLINIC, org.region_clinic, 0.0))  # dormant until the region needs it
     sites.append((0.0, 0.0))
     return [
-        Practice(model, i, kind, spec, fte, site, org.list_size_per_gp)
+        Practice(model, i, kind, spec, fte, site)
         for i, ((kind, spec, fte), site) in enumerate(zip(plan, sites, strict=True))
     ]
 

@@ -90,7 +90,9 @@ def test_gp_ages_start_near_the_danish_mix():
     assert 0.15 < (ages >= 60).mean() < 0.35
 
 
-def test_practices_without_successors_shut_and_the_region_clinic_takes_their_patients():
+@pytest.fixture(scope="module")
+def everyone_retires():
+    """A run in which every GP retires at the first yearly tick and nobody is replaced."""
     overrides = [
         "+organisation.workforce.retire_probability.30=1.0",
         "organisation.practice_types.solo.recruit_probability=0",
@@ -98,6 +100,11 @@ def test_practices_without_successors_shut_and_the_region_clinic_takes_their_pat
     ]
     model = SimModel(small_config(overrides, size=5000, years=1.1), 0)
     model.run()
+    return model
+
+
+def test_practices_without_successors_shut_and_the_region_clinic_takes_their_patients(everyone_retires):
+    model = everyone_retires
     kinds = [p.kind for p in model.practices]
     working = [p for p in model.practices if not model.diaries.closed[p.index]]
     assert [p.kind for p in working] == ["region_clinic"]
@@ -156,14 +163,8 @@ def test_co_located_home_nursing_shortens_hand_overs():
     assert saving > 0
 
 
-def test_a_shut_practice_offers_no_more_time_and_the_region_clinic_opens_at_once():
-    overrides = [
-        "+organisation.workforce.retire_probability.30=1.0",
-        "organisation.practice_types.solo.recruit_probability=0",
-        "organisation.practice_types.partnership.recruit_probability=0",
-    ]
-    model = SimModel(small_config(overrides, size=5000, years=1.1), 0)
-    model.run()
+def test_a_shut_practice_offers_no_more_time_and_the_region_clinic_opens_at_once(everyone_retires):
+    model = everyone_retires
     tick = model.calendar.tick_days()[1]
     clinic = next(p.index for p in model.practices if p.kind == "region_clinic")
     days = np.array(model.recorder.diary_days)
