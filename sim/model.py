@@ -43,16 +43,27 @@ import mesa
 import numpy as np
 import simpy
 
-from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
-from sim.config.schema import SimConfig
+from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR, Calendar
+from sim.config.schema import CHANNELS, SimConfig
 from sim.demand import ControlSchedule, Requests, acute_episodes, practice_requests
 from sim.demand.needs import WORKDAYS_PER_WEEK
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT, Recorder
 from sim.population import plan_year, project, synthesise
 from sim.rng import Streams
 from sim.rules.base import make_rules
-from sim.services.hospital import EpisodeState, Hospital
+from sim.services.acute_team import AcuteTeam
+from sim.services.episode import N_UNIFORMS, EpisodeState
+from sim.services.hospital import Hospital
+from sim.services.ooh import OutOfHours
+from sim.services.pathway import episode
 from sim.services.practice import Practice, build_diaries, create_practices
+from sim.services.satellite import Satellite
+from sim.services.sites import acute_base, largest_house
+
+READMISSION_IDS = 1 << 40  # readmissions are numbered apart, so other episodes keep their ids
+ESCALATED_ED_HOURS = (10.0, 20.0)  # assumption: unmet same-day needs reach the ED between 10:00 and 20:00
+FOLLOWUP_HOUR = 12.0  # a booked follow-up consultation is taken to happen at noon
+ED_MINOR = 1  # kind of an ED visit that is not a modelled episode (an unmet same-day need)
 
 
 class SimModel(mesa.Model):
@@ -76,7 +87,7 @@ class SimModel(mesa.Model):
         self.diaries = build_diaries(self.practices)
         self.controls = ControlSchedule(config.demand, self.population.condition_names)
         self.controls.enrol(self.population, 0, self.streams("demand.controls"))
-        self.hospital = Hospital(self, config.services.hospital, self.streams("hospital.ed.service"))
+        self._create_services()
         self.rules = make_rules(config.rules)
         for rule in self.rules.values():
             rule.setup(self)
@@ -89,12 +100,29 @@ class SimModel(mesa.Model):
                 "population|0-64": lambda m: len(m.population.alive_by_band()[0]),
                 "population|65-79": lambda m: len(m.population.alive_by_band()[1]),
                 "population|80+": lambda m: len(m.population.alive_by_band()[2]),
-                "ed_queue|all": lambda m: len(m.hospital.ed.resource.queue) if m.hospital.ed.resource else 0,
+                "ed_queue|all": lambda m: m.hospital.ed.queue_length(),
                 "beds_occupied|all": lambda m: m.hospital.in_bed,
+                "ooh_queue|all": lambda m: m.ooh.triage.queue_length(),
             }
         )
         self._episode_id = 0
+        self._readmission_id = READMISSION_IDS
         self._deferred: dict[int, list[Requests]] = {}  # needs put off, by the day they are taken up
+        self._followups: dict[int, list[EpisodeState]] = {}  # GP follow-ups asked for, by booking day
+
+    def _create_services(self) -> None:
+        """The hospital, the out-of-hours GP, the acute team and the satellite clinic."""
+        svc, geo = self.config.services, self.config.population.geography
+        ref = svc.reference_population
+        self.capacity_scale = self.config.population.size / ref if ref > 0 else 1.0
+        hospital_site = (geo.hospital_distance_km, 0.0)
+        offset = self.calendar.weekday(0) * MINUTES_PER_DAY
+        self.hospital = Hospital(self, svc.hospital, self.streams("hospital.ed.service"))
+        self.ooh = OutOfHours(self, svc.ooh, hospital_site, offset)
+        self.acute = AcuteTeam(self, svc.acute_function, acute_base(self, hospital_site), offset)
+        self.satellite = Satellite(
+            svc.satellite, svc.outpatient, hospital_site, largest_house(self.practices)
+        )
 
     # ------------------------------------------------------------------ running
     def run(self) -> Recorder:
@@ -148,7 +176,9 @@ class SimModel(mesa.Model):
         requests = practice_requests(pop, cfg.demand, day, weekday, self.streams("demand.requests"))
         if weekday < WORKDAYS_PER_WEEK:
             requests = Requests.concat([requests, self.controls.requests(pop, day)], day)
-            self.recorder.outpatient(day, *self.controls.outpatient_visits(pop, day))
+            person, control = self.controls.outpatient_visits(pop, day)
+            u = self.streams("demand.outpatient_attendance").random(len(person))
+            self.recorder.outpatient(day, self.satellite.allocate(pop, person, control, u))
         episodes = acute_episodes(
             pop,
             cfg.demand,
@@ -160,6 +190,10 @@ class SimModel(mesa.Model):
 
         self.recorder.needs[day] = len(requests)
         requests = self._seek_care(requests, day)
+        followups = self._followups.pop(day, [])
+        if followups:  # asked for at discharge; the patient does not decide whether to come
+            requests = Requests.concat([requests, self._followup_requests(followups, day)], day)
+            self.recorder.needs[day] += len(followups)
         status = np.zeros(len(requests), dtype=np.int8)
         status[requests.need_day < 0] = NOT_SOUGHT
         practice = pop.practice[requests.person]
@@ -171,7 +205,9 @@ class SimModel(mesa.Model):
         status[active[offset < 0]] = NO_SLOT
         status[active[(offset >= 0) & self._no_show(practice[active])]] = NO_SHOW
         self._control_outcomes(requests, status, active, offset, day)
+        self._followup_outcomes(followups, status, active, offset, day)
         escalated = self._escalate_unmet(requests, status)
+        self._route_escalated(requests.person[escalated], day)
         named = np.zeros(len(requests), bool)
         named[active] = self.rules["booking"].with_named
         self.recorder.requests(
@@ -195,7 +231,7 @@ class SimModel(mesa.Model):
             )
             self._episode_id += 1
             self.recorder.episodes.append(ep)
-            self.env.process(self.hospital.episode(ep))
+            self.env.process(episode(self, ep))
         self.datacollector.collect(self)
 
     def _seek_care(self, requests: Requests, day: int) -> Requests:
@@ -234,6 +270,109 @@ class SimModel(mesa.Model):
         seen_day[status != BOOKED] = -1
         ctl = np.flatnonzero(requests.control >= 0)
         self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen_day[ctl])
+
+    # ------------------------------------------------------------------ acute pathway helpers
+    def _route_escalated(self, persons: np.ndarray, day: int) -> None:
+        """Unmet same-day requests taken elsewhere: the ED during the day, or the out-of-hours GP
+        in the evening (the ED when there is no out-of-hours service)."""
+        rng = self.streams("demand.escalated")
+        to_ed = rng.random(len(persons)) < self.config.services.ooh.escalated_to_ed_share
+        if not self.config.services.ooh.enabled:
+            to_ed[:] = True
+        self.ooh.add_day(day, self.population, persons[~to_ed], self.streams("demand.ooh"))
+        ed = persons[to_ed]
+        lo, hi = ESCALATED_ED_HOURS
+        times = day * MINUTES_PER_DAY + (lo + rng.random(len(ed)) * (hi - lo)) * MINUTES_PER_HOUR
+        minutes = np.array([self.hospital.ed.draw() for _ in range(len(ed))])
+        self.hospital.ed.queue.schedule_many(np.sort(times), minutes, ED_MINOR, ed)
+
+    def _followup_requests(self, episodes: list[EpisodeState], day: int) -> Requests:
+        """GP follow-up consultations asked for at discharge, as routine in-person requests."""
+        n = len(episodes)
+        person = np.array([e.person for e in episodes], np.int32)
+        return Requests(
+            day,
+            person,
+            self.population.band[person],
+            np.zeros(n, bool),
+            np.full(n, CHANNELS.index("in_person"), np.int8),
+            np.zeros(n, bool),
+            np.full(n, day, np.int32),
+            np.full(n, -1, np.int8),
+        )
+
+    def _followup_outcomes(
+        self,
+        episodes: list[EpisodeState],
+        status: np.ndarray,
+        active: np.ndarray,
+        offset: np.ndarray,
+        day: int,
+    ) -> None:
+        """Set the follow-up time of each discharged patient whose GP consultation was booked
+        (follow-up requests are the last ``len(episodes)`` of the day's batch)."""
+        if not episodes:
+            return
+        booked_day = np.full(len(status), -1, np.int64)
+        booked_day[active] = day + offset.astype(np.int64)
+        first = len(status) - len(episodes)
+        for i, ep in enumerate(episodes):
+            if status[first + i] == BOOKED:
+                when = booked_day[first + i] * MINUTES_PER_DAY + FOLLOWUP_HOUR * MINUTES_PER_HOUR
+                ep.followup_time = min(ep.followup_time, when)
+
+    def ask_gp_followup(self, ep: EpisodeState) -> None:
+        """Ask the patient's practice for a follow-up consultation, booked with the next
+        working day's requests."""
+        day = self.next_booking_day(self.env.now)
+        self._followups.setdefault(day, []).append(ep)
+
+    def next_booking_day(self, now: float) -> int:
+        """The next working day after time ``now``, on which requests are booked."""
+        day = int(now // MINUTES_PER_DAY) + 1
+        while self.calendar.weekday(day) >= WORKDAYS_PER_WEEK:
+            day += 1
+        return day
+
+    def readmission(self, parent: EpisodeState) -> EpisodeState:
+        """A new episode: the readmission of ``parent``'s patient, now, straight to hospital.
+        Its draws come from a stream named after the parent episode (common random numbers)."""
+        person = parent.person
+        ep = EpisodeState(
+            id=self._readmission_id,
+            person=person,
+            band=int(self.population.band[person]),
+            group=parent.group,
+            severe=True,
+            practice=int(self.population.practice[person]),
+            onset=self.env.now,
+            u=self.streams.fresh(f"demand.readmission.{parent.id}").random(N_UNIFORMS),
+            readmission_of=parent.id,
+            route="ed",
+        )
+        self._readmission_id += 1
+        self.recorder.episodes.append(ep)
+        return ep
+
+    def death_time(self, person: int) -> float:
+        """When ``person`` dies in this year's population plan (minutes; inf if not)."""
+        day = self.plan.death_day(person)
+        return np.inf if day is None else day * MINUTES_PER_DAY
+
+    def is_frail_or_home_care(self, person: int) -> bool:
+        """True for a frail person or one who gets home care."""
+        pop = self.population
+        return bool(
+            pop.home_care[person] or pop.frailty[person] > self.config.population.frailty.frail_threshold
+        )
+
+    def acute_referral_minutes(self, ep: EpisodeState) -> float:
+        """Minutes from a referral to the acute team's dispatch; shorter from a practice in
+        which the team is co-located."""
+        cfg = self.config.services.acute_function
+        if ep.route == "practice" and "acute_function" in self.practices[ep.practice].spec.co_located:
+            return cfg.referral_minutes_co_located
+        return cfg.referral_minutes
 
     def needs_put_off(self) -> int:
         """Needs put off by the care-seeking rule and not yet taken to the practice."""

@@ -17,8 +17,10 @@ FULL = os.environ.get("SIM_FULL") == "1"
 
 
 def small_config(overrides: Sequence[str] = (), size: int = 3000, years: float = 0.15) -> SimConfig:
-    """The default (Danish baseline) config at a small size, with extra Hydra-style overrides."""
-    return sim.load_config([f"population.size={size}", f"years={years}", "warmup_days=7", *overrides])
+    """The default (Danish baseline) config at a small size, with extra Hydra-style overrides.
+    Service capacities are those of the mean municipality, not scaled down to ``size``."""
+    fixed = "services.reference_population=0"
+    return sim.load_config([f"population.size={size}", f"years={years}", "warmup_days=7", fixed, *overrides])
 
 
 @pytest.fixture
@@ -44,6 +46,17 @@ FROZEN_POPULATION = (
     "population.mortality.female.A=0",
     "population.mortality.female.B=1e-12",
 )
+
+
+# Overrides that switch off what happens after discharge (follow-up requests to the GP, acute-team
+# follow-up visits, readmissions), so that hospital capacity cannot feed back into the demand.
+NO_AFTERCARE = (
+    "services.hospital.readmission_30d={0-64:0,65-79:0,80+:0}",
+    "services.hospital.gp_followup_share={0-64:0,65-79:0,80+:0}",
+    "services.acute_function.discharge_followup_share={0-64:0,65-79:0,80+:0}",
+)
+# No unmet same-day request goes on to the ED or the out-of-hours GP.
+NO_ESCALATION = ("demand.unmet_same_day_to_acute_share=0",)
 
 
 def single_episode_group(config: SimConfig, per_1000: float | None, **group: object) -> SimConfig:

@@ -38,15 +38,24 @@ from sim.config.people import (  # noqa: F401 - re-exported
     PopulationConfig,
     bands,
 )
+from sim.config.services import (  # noqa: F401 - re-exported
+    AcuteFunctionConfig,
+    CostConfig,
+    DistributionConfig,
+    HospitalConfig,
+    OohConfig,
+    OutpatientConfig,
+    SatelliteConfig,
+    ServicesConfig,
+    ShiftConfig,
+    StationConfig,
+)
 from sim.config.validation import (
     Validated,
     at_least,
     between,
     non_negative,
     positive,
-    probabilities,
-    probability,
-    rates,
 )
 
 
@@ -65,51 +74,6 @@ def check_condition_names(config: SimConfig) -> Iterator[tuple[str, str]]:
                     f"demand.episode_groups.{name}.risk_ratios.{key}",
                     ("not a condition, frail, home_care or lives_alone"),
                 )
-
-
-# ------------------------------------------------------------------ services
-@dataclass(frozen=True)
-class DistributionConfig(Validated):
-    """A duration distribution in minutes: ``exponential``, ``fixed`` or ``lognormal``."""
-
-    dist: str = "exponential"
-    mean: float = positive(60.0)
-    cv: float = non_negative(1.0)
-
-    def checks(self) -> Iterator[tuple[str, str]]:
-        if self.dist not in ("exponential", "fixed", "lognormal"):
-            yield "dist", f"unknown distribution {self.dist!r} (allowed: exponential, fixed, lognormal)"
-
-
-@dataclass(frozen=True)
-class StationConfig(Validated):
-    """A multi-server first-come-first-served service (emergency department, ...)."""
-
-    servers: int = non_negative(4)
-    infinite: bool = False
-    service: DistributionConfig = field(default_factory=DistributionConfig)
-
-
-@dataclass(frozen=True)
-class HospitalConfig(Validated):
-    """Emergency department, admission probabilities and length of stay."""
-
-    ed: StationConfig = field(default_factory=StationConfig)
-    admit_probability: dict[str, float] = probabilities(dict)
-    admit_probability_default: float = probability(0.3)
-    los_days: dict[str, float] = rates(lambda: bands(3.0, 4.0, 5.0))
-    referral_delay_minutes: float = non_negative(120.0)
-
-    def checks(self) -> Iterator[tuple[str, str]]:
-        if not self.ed.infinite and self.ed.servers < 1:
-            yield "ed.servers", f"the emergency department needs at least one server (got {self.ed.servers})"
-
-
-@dataclass(frozen=True)
-class ServicesConfig(Validated):
-    """Services outside general practice."""
-
-    hospital: HospitalConfig = field(default_factory=HospitalConfig)
 
 
 # ------------------------------------------------------------------ rules, scenario, run

@@ -19,6 +19,7 @@ from sim.config.schema import AGE_BANDS, DemandConfig, EpisodeGroupConfig
 from sim.demand.controls import ControlSchedule
 from sim.demand.needs import Episodes
 from sim.population.state import Population
+from sim.services.episode import N_UNIFORMS
 
 
 def _person_factor(
@@ -87,5 +88,5 @@ def acute_episodes(
         group=group,
         severe=rng.random(n) < severe_share[group],
         window=window[group],
-        u=rng.random((n, 3)),
+        u=rng.random((n, N_UNIFORMS)),
     )

@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from sim.calendar import MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS
+from sim.metrics.acute_kpis import acute_kpis
 from sim.metrics.practice_kpis import practice_access_hours, practice_kpis
+from sim.metrics.rates import person_years as _person_years
+from sim.metrics.rates import rate as _rate
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
 from sim.population.dynamics import EVENT_NAMES
 from sim.services.diary import ROLES
@@ -23,7 +26,6 @@ if TYPE_CHECKING:
     from sim.model import SimModel
 
 Row = tuple[str, str, float, str]
-PER_65 = "per 1000 aged 65+ per year"
 
 
 def compute_kpis(model: SimModel) -> list[Row]:
@@ -33,23 +35,10 @@ def compute_kpis(model: SimModel) -> list[Row]:
         *population_kpis(model),
         *capacity_kpis(model, requests),
         *access_kpis(model, requests),
-        *admission_kpis(model),
+        *acute_kpis(model),
         *planned_care_kpis(model, requests),
         *practice_kpis(model, requests),
     ]
-
-
-def _person_years(model: SimModel) -> tuple[np.ndarray, float]:
-    """Person-years lived in the measured period, by age band, and in all."""
-    counts = model.recorder.population_counts
-    first, last = counts[0], counts[-1]
-    mean = (np.array(first.by_band) + np.array(last.by_band)) / 2.0
-    py = mean * model.calendar.years
-    return py, float(py.sum())
-
-
-def _rate(num: float, den: float) -> float:
-    return float(num / den) if den > 0 else float("nan")
 
 
 def population_kpis(model: SimModel) -> Iterator[Row]:
@@ -161,51 +150,6 @@ def access_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
         yield "gp_contacts_per_person_year", name, _rate(n, py_band[b]), "contacts per person-year"
 
 
-def admission_kpis(model: SimModel) -> Iterator[Row]:
-    """Admissions, avoidable admissions by group, bed days and ED use of the measured period."""
-    ep = model.recorder.episode_table()
-    cal = model.calendar
-    lo, hi = cal.warmup_days * MINUTES_PER_DAY, cal.total_days * MINUTES_PER_DAY
-    py_band, py = _person_years(model)
-    py65 = py_band[1] + py_band[2]
-    if len(ep["person"]) == 0:
-        ep = {k: np.empty(0) for k in ep}
-    old = ep["band"] >= 1
-    admitted = (ep["admit_time"] >= lo) & (ep["admit_time"] < hi)
-    yield "admissions_per_1000_65plus", "all", 1000.0 * _rate(np.count_nonzero(admitted & old), py65), PER_65
-    avoidable_groups = np.array([g.avoidable for g in model.episode_groups] or [False])
-    group = ep["group"].astype(int)
-    avoidable = admitted & old & avoidable_groups[group] if len(group) else admitted
-    yield (
-        "avoidable_admissions_per_1000_65plus",
-        "all",
-        1000.0 * _rate(np.count_nonzero(avoidable), py65),
-        PER_65,
-    )
-    for g, name in enumerate(model.group_names):
-        if model.episode_groups[g].avoidable:
-            n = np.count_nonzero(avoidable & (group == g))
-            yield "avoidable_admissions_per_1000_65plus", name, 1000.0 * _rate(n, py65), PER_65
-    start = np.clip(ep["admit_time"], lo, hi)
-    end = np.clip(np.where(np.isnan(ep["discharge_time"]), hi, ep["discharge_time"]), lo, hi)
-    stay = np.where(np.isnan(ep["admit_time"]) | ~old, 0.0, end - start)
-    yield (
-        "bed_days_per_1000_65plus",
-        "all",
-        1000.0 * _rate(stay.sum() / MINUTES_PER_DAY, py65),
-        "bed days " + PER_65,
-    )
-    visited = (ep["ed_arrive"] >= lo) & (ep["ed_arrive"] < hi)
-    yield (
-        "ed_visits_per_1000",
-        "all",
-        1000.0 * _rate(np.count_nonzero(visited), py),
-        "visits per 1000 per year",
-    )
-    waits = (ep["ed_start"] - ep["ed_arrive"])[visited]
-    yield "ed_wait_minutes_mean", "all", float(np.nanmean(waits)) if len(waits) else float("nan"), "minutes"
-
-
 def planned_care_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     """Chronic controls in general practice (how many, how late) and hospital outpatient controls."""
     _, py = _person_years(model)
@@ -224,13 +168,11 @@ def planned_care_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[R
         ("share of booked controls"),
     )
     cal = model.calendar
-    visits = [v for v in model.recorder.outpatient_visits if cal.in_window(v[0])]
-    control = np.concatenate([v[2] for v in visits]) if visits else np.empty(0, int)
-    distance = np.concatenate([v[3] for v in visits]) if visits else np.empty(0)
+    visits = [v for d, v in model.recorder.outpatient_visits if cal.in_window(d)]
+    control = np.concatenate([v.control for v in visits]) if visits else np.empty(0, int)
     for k, name in enumerate(names):
         n = np.count_nonzero(control == k)
         yield "outpatient_controls_per_1000", name, 1000.0 * _rate(n, py), "per 1000 per year"
-    yield "outpatient_travel_km_mean", "all", float(distance.mean()) if len(distance) else float("nan"), "km"
 
 
 def wait_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.config.people import EQUIPMENT
+from sim.metrics.rates import rate as _rate
 from sim.metrics.records import BOOKED
 from sim.rules.triage import travel_minutes
 from sim.services.diary import GP
@@ -24,10 +25,6 @@ if TYPE_CHECKING:
 Row = tuple[str, str, float, str]
 EVENING_HOUR = 17.0
 TRAVEL_CHANNELS = ("in_person",)  # contacts for which the patient travels to the practice
-
-
-def _share(num: float, den: float) -> float:
-    return float(num / den) if den > 0 else float("nan")
 
 
 def _weekly_hours(practice) -> tuple[float, float]:
@@ -46,10 +43,10 @@ def practice_access_hours(model: SimModel) -> Iterator[Row]:
     unit = "GP-staffed hours per week per 1000"
     for metric, col in (("access_hours_per_week_per_1000", 2), ("evening_access_hours_per_week_per_1000", 3)):
         total = sum(row[1] * row[col] for row in per_practice)
-        yield metric, "all", 1000.0 * _share(total, residents), unit
+        yield metric, "all", 1000.0 * _rate(total, residents), unit
         for kind in sorted({row[0] for row in per_practice}):
             part = sum(row[1] * row[col] for row in per_practice if row[0] == kind)
-            yield metric, kind, 1000.0 * _share(part, residents), unit
+            yield metric, kind, 1000.0 * _rate(part, residents), unit
 
 
 def practice_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
@@ -69,13 +66,13 @@ def _list_kpis(model: SimModel) -> Iterator[Row]:
     kinds = np.array([p.kind for p in practices])
     working = ~model.diaries.closed
     closed = ~lists.open_to_new(model) & working
-    yield "listed_patients_per_gp_fte", "all", _share(listed.sum(), fte.sum()), "patients per GP FTE"
+    yield "listed_patients_per_gp_fte", "all", _rate(listed.sum(), fte.sum()), "patients per GP FTE"
     for kind in sorted(set(kinds)):
         sel = kinds == kind
         yield (
             "listed_patients_per_gp_fte",
             kind,
-            _share(listed[sel].sum(), fte[sel].sum()),
+            _rate(listed[sel].sum(), fte[sel].sum()),
             "patients per GP FTE",
         )
     yield (
@@ -84,12 +81,12 @@ def _list_kpis(model: SimModel) -> Iterator[Row]:
         float(closed[working].mean()) if working.any() else float("nan"),
         "share of practices",
     )
-    yield "gps_closed_share", "all", _share(fte[closed].sum(), fte.sum()), "share of GP FTE"
-    yield "solo_gp_share", "all", _share(fte[kinds == "solo"].sum(), fte.sum()), "share of GP FTE"
+    yield "gps_closed_share", "all", _rate(fte[closed].sum(), fte.sum()), "share of GP FTE"
+    yield "solo_gp_share", "all", _rate(fte[kinds == "solo"].sum(), fte.sum()), "share of GP FTE"
     yield (
         "gp_fte_per_1000",
         "all",
-        1000.0 * _share(fte.sum(), model.recorder.population_counts[-1].total),
+        1000.0 * _rate(fte.sum(), model.recorder.population_counts[-1].total),
         ("GP FTE per 1000 residents"),
     )
 
@@ -102,7 +99,7 @@ def _workforce_kpis(model: SimModel) -> Iterator[Row]:
     yield "gps_retired_per_year", "all", sum(r for r, _ in changes) / years, "GPs per year"
     yield "gps_recruited_per_year", "all", sum(n for _, n in changes) / years, "GPs per year"
     regular = [p for p in model.practices if p.kind != "region_clinic"]
-    yield "practices_shut_share", "all", _share(len(rec.shut), len(regular)), "share of practices"
+    yield "practices_shut_share", "all", _rate(len(rec.shut), len(regular)), "share of practices"
     ages = np.concatenate([p.gp_ages for p in regular]) if regular else np.empty(0)
     yield "gp_age_mean", "all", float(ages.mean()) if len(ages) else float("nan"), "years"
     yield "gps_60plus_share", "all", float((ages >= 60).mean()) if len(ages) else float("nan"), "share of GPs"
@@ -133,10 +130,10 @@ def _contact_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     fte_days = sum(p.gp_fte * p.working_share for p in model.practices) * weekdays
     booked = req["status"] == BOOKED
     unit = "contacts per GP FTE per working day"
-    yield "contacts_per_gp_fte_day", "all", _share(booked.sum(), fte_days), unit
+    yield "contacts_per_gp_fte_day", "all", _rate(booked.sum(), fte_days), unit
     in_person = booked & (req["channel"] == 0)
-    yield "contacts_per_gp_fte_day", "in_person", _share(in_person.sum(), fte_days), unit
-    yield "contacts_per_gp_fte_day", "by_gp", _share((booked & (req["role"] == GP)).sum(), fte_days), unit
+    yield "contacts_per_gp_fte_day", "in_person", _rate(in_person.sum(), fte_days), unit
+    yield "contacts_per_gp_fte_day", "by_gp", _rate((booked & (req["role"] == GP)).sum(), fte_days), unit
 
 
 def _travel_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
@@ -167,14 +164,16 @@ def _equipment_trips(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Ro
     trip = ~has[req["practice"][done], need[req["control"][done]]]
     pop = model.population
     person = req["person"][done][trip]
-    hospital_x = model.config.population.geography.hospital_distance_km
-    km = np.hypot(pop.x[person] - hospital_x, pop.y[person])
+    kind = need[req["control"][done]][trip]
+    km = np.zeros(len(person))
+    for k in np.unique(kind):  # to the hospital, or to a satellite clinic nearer with the equipment
+        km[kind == k] = model.satellite.nearest_with(EQUIPMENT[k], pop, person[kind == k])
     counts = model.recorder.population_counts
     person_years = (counts[0].total + counts[-1].total) / 2.0 * model.calendar.years
     yield (
         "equipment_trips_per_1000",
         "all",
-        1000.0 * _share(len(person), person_years),
-        "hospital trips per 1000 per year",
+        1000.0 * _rate(len(person), person_years),
+        "trips to hospital or satellite per 1000 per year",
     )
     yield "equipment_trip_km_mean", "all", float(km.mean()) if len(km) else float("nan"), "km"

@@ -16,7 +16,8 @@ from sim.config.schema import AGE_BANDS
 if TYPE_CHECKING:
     from sim.demand.needs import Requests
     from sim.model import SimModel
-    from sim.services.hospital import EpisodeState
+    from sim.services.episode import EpisodeState
+    from sim.services.satellite import Visits
 
 # request status codes
 BOOKED, NO_SLOT, NO_PRACTICE, NOT_SOUGHT, NO_SHOW = 0, 1, 2, 3, 4
@@ -56,7 +57,7 @@ class Recorder:
         self.access_days: list[int] = []
         self.access: list[np.ndarray] = []  # days to third available, per practice
         self.needs = np.zeros(model.calendar.total_days, np.int64)  # practice needs arising per day
-        self.outpatient_visits: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.outpatient_visits: list[tuple[int, Visits]] = []
         self.workforce: list[tuple[int, int, int]] = []  # (day, GPs retired, GPs recruited)
         self.shut: list[int] = []  # practices that shut, in order
         # births, immigrants, deaths and emigrants per day
@@ -104,12 +105,9 @@ class Recorder:
             }
         )
 
-    def outpatient(self, day: int, person: np.ndarray, control: np.ndarray) -> None:
-        """Record the hospital outpatient controls of ``day`` with each patient's distance (km)."""
-        pop = self.model.population
-        hospital_x = self.model.config.population.geography.hospital_distance_km
-        distance = np.hypot(pop.x[person] - hospital_x, pop.y[person])
-        self.outpatient_visits.append((day, person, control, distance))
+    def outpatient(self, day: int, visits: Visits) -> None:
+        """Record the hospital outpatient controls of ``day``: site, distance, attendance."""
+        self.outpatient_visits.append((day, visits))
 
     def workforce_change(self, day: int, retired: int, recruited: int) -> None:
         """Record a yearly workforce change."""
@@ -157,15 +155,20 @@ class Recorder:
         """Episode records as arrays (one entry per episode)."""
         eps = self.episodes
         cols = (
+            "id",
             "person",
             "band",
             "group",
             "severe",
             "practice",
             "onset",
+            "readmission_of",
             "ed_visit",
+            "team_visit",
             "admit_time",
             "discharge_time",
+            "end_time",
+            "followup_time",
         )
         table = {c: np.array([getattr(e, c) for e in eps]) for c in cols}
         ed = self.model.hospital.ed.records()
@@ -175,5 +178,6 @@ class Recorder:
             values[visit >= 0] = ed[name][visit[visit >= 0]]
             table[f"ed_{name}"] = values
         table["route"] = np.array([e.route for e in eps], dtype=object)
+        table["path"] = np.array([e.path for e in eps], dtype=object)
         table["outcome"] = np.array([e.outcome for e in eps], dtype=object)
         return table

@@ -35,6 +35,14 @@ class EventPlan:
     person: np.ndarray
     kind: np.ndarray
     _pos: int = 0
+    _deaths: dict[int, int] | None = None
+
+    def death_day(self, person: int) -> int | None:
+        """The day on which ``person`` dies in this plan (None if not in it)."""
+        if self._deaths is None:
+            dead = self.kind == DEATH
+            self._deaths = dict(zip(self.person[dead].tolist(), self.day[dead].tolist(), strict=True))
+        return self._deaths.get(person)
 
     def apply(self, pop: Population, day: int) -> np.ndarray:
         """Apply the events due up to ``day``; return their counts by kind (births, immigrants,

@@ -11,10 +11,11 @@ from sim.calendar import MINUTES_PER_DAY
 from sim.config.schema import AGE_BANDS
 from sim.config.validation import Validated, at_least
 from sim.rules.base import Rule, register
+from sim.services.episode import U_ADMIT, U_STAY
 
 if TYPE_CHECKING:
     from sim.model import SimModel
-    from sim.services.hospital import EpisodeState
+    from sim.services.episode import EpisodeState
 
 
 class AdmissionRule(Rule):
@@ -37,8 +38,9 @@ class AdmitParams(Validated):
 @register
 class ByGroupProbability(AdmissionRule):
     """Admit with the group's probability (``services.hospital.admit_probability``), its odds
-    multiplied by ``severe_odds_ratio`` for severe episodes; exponential length of stay
-    with the age band's mean (``services.hospital.los_days``)."""
+    multiplied by ``severe_odds_ratio`` for severe episodes; a readmission is always admitted.
+    Exponential length of stay with the age band's mean (``services.hospital.los_days``)
+    times the group's factor (``services.hospital.los_factor``)."""
 
     name = "default"
     Params = AdmitParams
@@ -50,12 +52,14 @@ class ByGroupProbability(AdmissionRule):
             [hosp.admit_probability.get(g, hosp.admit_probability_default) for g in model.group_names]
         )
         self.los = np.array([hosp.los_days.get(b, 1.0) for b in AGE_BANDS]) * MINUTES_PER_DAY
+        self.los_factor = np.array([hosp.los_factor.get(g, 1.0) for g in model.group_names] or [1.0])
 
     def decide(self, episode: EpisodeState, model: SimModel) -> tuple[bool, float]:
         p = self.p[episode.group]
         if episode.severe and 0 < p < 1:
             odds = p / (1 - p) * self.params.severe_odds_ratio
             p = odds / (1 + odds)
-        if episode.u[1] >= p:
+        if episode.readmission_of < 0 and episode.u[U_ADMIT] >= p:
             return False, 0.0
-        return True, float(-np.log1p(-episode.u[2]) * self.los[episode.band])
+        mean = self.los[episode.band] * self.los_factor[episode.group]
+        return True, float(-np.log1p(-episode.u[U_STAY]) * mean)

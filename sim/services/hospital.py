@@ -1,79 +1,119 @@
-"""The hospital and the acute pathway of one episode, as a SimPy process.
+"""The hospital: emergency department, admission, beds, discharge and readmission.
 
-An episode starts at its onset time, is routed by the ``escalation`` rule (own practice
-the same day, or the emergency department), may be referred on from the practice, queues
-for the ED, and is admitted or sent home by the ``admission`` rule. Every episode ends
-in exactly one outcome: ``primary_care``, ``ed_discharged``, ``admitted`` or ``open``
-(still in progress when the run ends).
+An episode that reaches the hospital queues for the emergency department (a FCFS
+:class:`Station`), then the ``admission`` rule decides whether it is admitted and for how
+long. With ``beds > 0`` an admitted patient waits in the ED for a free bed. A patient whose
+planned death day falls during the stay dies in hospital. On discharge:
+
+- the acute team may visit (``acute_function.discharge_followup_share``), and the GP may be
+  asked for a follow-up consultation (``hospital.gp_followup_share``), booked in the diary
+  with the next day's requests;
+- a 30-day readmission is drawn from a constant hazard set so that ``readmission_30d`` of
+  patients without follow-up are readmitted within 30 days; after a follow-up within
+  ``followup_days`` the hazard is multiplied by ``followup_hazard_ratio``. The draw is made
+  at discharge (common random numbers), so an earlier follow-up can only delay or prevent
+  a readmission.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 import simpy
 
-from sim.config.schema import HospitalConfig
-from sim.rules.escalation import PRACTICE
+from sim.calendar import MINUTES_PER_DAY
+from sim.config.schema import AGE_BANDS, HospitalConfig
+from sim.config.services import scaled
+from sim.services.episode import U_GP_FOLLOWUP, U_READMIT, U_TEAM_FOLLOWUP, EpisodeState
+from sim.services.queue import Servers
 from sim.services.station import Station
 
 if TYPE_CHECKING:
     from sim.model import SimModel
 
-OUTCOMES = ("primary_care", "ed_discharged", "admitted", "open")
+READMISSION_DAYS = 30
 
 
-@dataclass(slots=True)
-class EpisodeState:
-    """What happens to one acute episode; times in minutes since the start of the run."""
-
-    id: int
-    person: int
-    band: int
-    group: int
-    severe: bool
-    practice: int
-    onset: float
-    u: np.ndarray
-    window: float = 0.0  # minutes in which home or primary care can still prevent an admission
-    route: str = ""
-    ed_visit: int = -1  # index into the ED station's records, -1 when never there
-    admit_time: float = np.nan
-    discharge_time: float = np.nan
-    outcome: str = "open"
+def readmission_time(cum_hazard: float, rate: float, followup: float, ratio: float) -> float:
+    """Minutes after discharge at which the cumulative hazard reaches ``cum_hazard``: ``rate``
+    per minute until ``followup`` minutes, ``rate * ratio`` after it."""
+    if rate <= 0:
+        return math.inf
+    if cum_hazard <= rate * followup:
+        return cum_hazard / rate
+    return math.inf if ratio <= 0 else followup + (cum_hazard - rate * followup) / (rate * ratio)
 
 
 class Hospital(mesa.Agent):
-    """The hospital: an emergency department (a :class:`Station`) and medical wards."""
+    """The hospital: an emergency department, medical beds and discharge."""
 
     def __init__(self, model: SimModel, cfg: HospitalConfig, rng: np.random.Generator) -> None:
         super().__init__(model)
         self.cfg = cfg
-        self.ed = Station(model.env, "ed", cfg.ed, rng)
+        self.ed = Station(model.env, "ed", cfg.ed, rng, scale=model.capacity_scale)
+        self.n_beds = scaled(cfg.beds, model.capacity_scale)
+        self.beds = Servers([(self.n_beds, None)], infinite=cfg.beds == 0)
         self.in_bed = 0
+        horizon = READMISSION_DAYS * MINUTES_PER_DAY
+        p30 = np.array([min(cfg.readmission_30d.get(b, 0.0), 1 - 1e-12) for b in AGE_BANDS])
+        self.readmit_rate = -np.log1p(-p30) / horizon  # per minute
+        self.gp_followup_share = np.array([cfg.gp_followup_share.get(b, 0.0) for b in AGE_BANDS])
 
-    def episode(self, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
-        """SimPy process: the pathway of episode ``ep`` from onset to its outcome."""
+    def emergency(self, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
+        """SimPy process body: the ED, then admission or discharge home, and the stay."""
         model, env = self.model, self.model.env
-        yield env.timeout(max(ep.onset - env.now, 0.0))
-        ep.route = model.rules["escalation"].route(ep, model)
-        if ep.route == PRACTICE:
-            if ep.u[0] < model.episode_groups[ep.group].primary_care_treatable:
-                ep.outcome = "primary_care"
-                return
-            yield env.timeout(self.cfg.referral_delay_minutes)
-        ep.ed_visit = len(self.ed.arrive)  # serve() records this visit at this index, now
-        yield from self.ed.serve()
+        ep.passes("ed")
+        ep.ed_visit, _ = self.ed.queue.assign(env.now, self.ed.draw(), 0, ep.person)
+        yield env.timeout(self.ed.queue.end[ep.ed_visit] - env.now)
+        if not model.population.alive[ep.person]:
+            ep.finish("died", env.now)
+            return
         admitted, stay = model.rules["admission"].decide(ep, model)
         if not admitted:
-            ep.outcome = "ed_discharged"
+            ep.finish("ed_discharged", env.now)
             return
-        ep.outcome, ep.admit_time = "admitted", env.now
+        ep.admit_time = env.now
+        ep.finish("admitted", env.now)
+        death = model.death_time(ep.person)
+        _, bed = self.beds.assign(env.now, max(min(stay, death - env.now), 0.0), 0, ep.person)
+        leave = bed + stay
+        if death < leave:
+            yield env.timeout(max(death - env.now, 0.0))
+            ep.finish("died", env.now)
+            ep.discharge_time = env.now
+            return
+        yield env.timeout(bed - env.now)
         self.in_bed += 1
-        yield env.timeout(stay)
+        yield env.timeout(leave - env.now)
         self.in_bed -= 1
         ep.discharge_time = env.now
+        env.process(self.after_discharge(ep))
+
+    def after_discharge(self, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
+        """SimPy process body: follow-up after discharge and a possible readmission within 30 days."""
+        model, env = self.model, self.model.env
+        discharged = env.now
+        ep.followup_time = model.acute.follow_up(ep, ep.u[U_TEAM_FOLLOWUP])
+        if ep.u[U_GP_FOLLOWUP] < self.gp_followup_share[ep.band]:
+            model.ask_gp_followup(ep)
+        target = -math.log1p(-ep.u[U_READMIT])
+        rate, ratio = self.readmit_rate[ep.band], self.cfg.followup_hazard_ratio
+        limit = self.cfg.followup_days * MINUTES_PER_DAY
+
+        def when() -> float:
+            f = ep.followup_time - discharged
+            return readmission_time(target, rate, f if f <= limit else math.inf, ratio)
+
+        known = (math.floor(discharged / MINUTES_PER_DAY) + 1) * MINUTES_PER_DAY + 1.0  # GP booking known
+        if discharged + when() > known:
+            yield env.timeout(known - env.now)
+        t = discharged + when()
+        if t - discharged > READMISSION_DAYS * MINUTES_PER_DAY:
+            return
+        yield env.timeout(max(t - env.now, 0.0))
+        if model.population.alive[ep.person]:
+            yield from self.emergency(model.readmission(ep))

@@ -18,7 +18,7 @@ from sim.config import config_hash
 from sim.model import SimModel
 from sim.output import write_tables
 from sim.rng import Streams, stream_seed
-from tests.conftest import small_config
+from tests.conftest import NO_AFTERCARE, small_config
 
 TYPES = ("solo", "partnership")
 REQUEST_COLUMNS = ("day", "person", "band", "channel", "same_day")
@@ -95,6 +95,7 @@ def test_more_ed_servers_leave_the_ed_arrivals_unchanged():
         "rules.escalation.name=ed_only",
         "services.hospital.ed.service.dist=exponential",
         "services.hospital.ed.service.mean=2500",
+        *NO_AFTERCARE,
     ]
     few = simulate([*base, "services.hospital.ed.servers=2"])
     many = simulate([*base, "services.hospital.ed.servers=6"])
@@ -114,8 +115,8 @@ def test_more_gp_hours_leave_the_requests_and_episodes_unchanged():
     """Needs other than chronic controls never depend on capacity. Controls and episodes do,
     by design, through overdue controls (the access link); with that link switched off
     (``overdue_hazard_ratio=1``) the episodes are identical too."""
-    no_link = "demand.overdue_hazard_ratio=1.0"
-    short, ample = simulate([*gp_hours(18), no_link]), simulate([*gp_hours(40), no_link])
+    no_link = ["demand.overdue_hazard_ratio=1.0", *NO_AFTERCARE]
+    short, ample = simulate([*gp_hours(18), *no_link]), simulate([*gp_hours(40), *no_link])
     ra, rb = short.recorder.request_table, ample.recorder.request_table
     ga, gb = ra["control"] < 0, rb["control"] < 0
     assert ga.sum() > 1000

@@ -40,6 +40,7 @@ def test_rules_doc_example_registers_and_runs() -> None:
             "years=0.1",
             "rules.care_seeking.name=oldest_delay",
             "+rules.care_seeking.params.delay_share=1.0",
+            "services.hospital.gp_followup_share={0-64:0,65-79:0,80+:0}",  # asked for by the hospital
         ]
     )
     kpis = sim.run(config).kpis

@@ -32,7 +32,14 @@ from sim.config.schema import DistributionConfig, StationConfig
 from sim.model import SimModel
 from sim.rng import Streams
 from sim.services.station import Station
-from tests.conftest import FROZEN_POPULATION, FULL, single_episode_group, small_config
+from tests.conftest import (
+    FROZEN_POPULATION,
+    FULL,
+    NO_AFTERCARE,
+    NO_ESCALATION,
+    single_episode_group,
+    small_config,
+)
 
 # Eight theory-versus-replications comparisons are made in this file (2 per Station case, 2 for
 # the model's ED). At 95% each, some comparison would fail by chance for about one seed in three
@@ -154,7 +161,7 @@ ED_SERVERS = 3
 ED_SERVICE_MEAN = 60.0  # minutes
 ED_RHO = 0.8
 ED_POPULATION = 3000
-ED_REPS = 60 if FULL else 10
+ED_REPS = 60 if FULL else 20
 ED_YEARS = 1.0 if FULL else 0.9  # at most 1: no yearly tick, so the population is fixed
 # episodes per 1000 person-years, the same in every age band, so that the arrival rate is
 # ED_RHO * c * mu per minute whatever the age mix
@@ -174,6 +181,9 @@ def ed_config(years: float = ED_YEARS) -> SimConfig:
             "demand.contacts_per_year={0-64:0,65-79:0,80+:0}",
             # a stationary population, so that arrivals are a homogeneous Poisson process
             *FROZEN_POPULATION,
+            # and nothing but the episodes arrives: no readmissions, no unmet requests
+            *NO_AFTERCARE,
+            *NO_ESCALATION,
         ],
         size=ED_POPULATION,
         years=years,

@@ -1,0 +1,110 @@
+"""The municipal acute function (kommunal akutfunktion): mobile nurses around the clock.
+
+Nurses work in shifts (``services.acute_function.shifts``); a referral is taken by the first
+nurse on duty who is free, FCFS. The nurse drives from the team's base to the patient,
+assesses and treats (visit length drawn with the episode), and drives back. The response
+time is from the referral to the nurse's arrival. An episode is treated at home when the
+nurse arrives within its time window and its draw falls under the group's
+``treat_at_home`` share (non-severe episodes only); intravenous treatment adds visits at
+fixed intervals. Discharged patients may get a follow-up visit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+import simpy
+
+from sim.calendar import MINUTES_PER_HOUR
+from sim.config.schema import AGE_BANDS, AcuteFunctionConfig
+from sim.config.services import scaled
+from sim.services.episode import U_HOME, U_IV, U_VISIT, EpisodeState
+from sim.services.queue import DutyHours, Servers
+from sim.services.station import duration_quantile
+
+if TYPE_CHECKING:
+    from sim.model import SimModel
+
+ASSESS, IV_VISIT, FOLLOWUP = 0, 1, 2  # kinds of visit in the records
+VISIT_KINDS = ("assessment", "iv", "followup")
+
+
+class AcuteTeam(mesa.Agent):
+    """The acute function of the area: its nurses, base and visits."""
+
+    def __init__(
+        self, model: SimModel, cfg: AcuteFunctionConfig, base: tuple[float, float], offset: float
+    ) -> None:
+        super().__init__(model)
+        self.cfg = cfg
+        self.base = base
+        k = model.capacity_scale
+        teams = [(scaled(s.nurses, k), DutyHours.daily(s.start, s.end, offset)) for s in cfg.shifts.values()]
+        self.nurse_hours_per_week = cfg.nurse_hours_per_week(k)
+        self.servers = Servers(teams)
+        self.treat = np.array(
+            [cfg.treat_at_home.get(g, cfg.treat_at_home_default) for g in model.group_names] or [0.0]
+        )
+        self.followup_share = np.array([cfg.discharge_followup_share.get(b, 0.0) for b in AGE_BANDS])
+
+    @property
+    def available(self) -> bool:
+        """False when the team has no nurses."""
+        return self.servers.available
+
+    def can_treat(self, ep: EpisodeState) -> bool:
+        """Whether the team could treat ``ep`` at home at all (a share above 0, not severe)."""
+        return self.available and not ep.severe and self.treat[ep.group] > 0
+
+    def travel_minutes(self, person: int) -> float:
+        """One-way driving minutes from the base to the person's home."""
+        pop = self.model.population
+        km = float(np.hypot(pop.x[person] - self.base[0], pop.y[person] - self.base[1]))
+        return km / self.cfg.speed_kmh * MINUTES_PER_HOUR
+
+    def _dispatch(self, t: float, person: int, u_visit: float, kind: int) -> tuple[int, float]:
+        """Give a visit to the first free nurse on duty; return (record index, arrival at home)."""
+        travel = self.travel_minutes(person)
+        visit = float(duration_quantile(self.cfg.visit, u_visit))
+        k, start = self.servers.assign(t, 2 * travel + visit, kind, person)
+        return k, start + travel
+
+    def attend(self, ep: EpisodeState) -> Generator[simpy.Event, None, bool]:
+        """SimPy process body: the team visits ``ep``; returns True when it is treated at home."""
+        env = self.model.env
+        ep.passes("acute")
+        ep.team_visit, arrival = self._dispatch(env.now, ep.person, ep.u[U_VISIT], ASSESS)
+        yield env.timeout(arrival - env.now)
+        in_time = arrival - ep.onset <= ep.window
+        treated = in_time and not ep.severe and ep.u[U_HOME] < self.treat[ep.group]
+        if treated and ep.u[U_IV] < self.cfg.iv_share:
+            travel = self.travel_minutes(ep.person)
+            visit = float(duration_quantile(self.cfg.visit, ep.u[U_VISIT]))
+            for j in range(1, self.cfg.iv_visits + 1):
+                when = arrival + j * self.cfg.iv_interval_hours * MINUTES_PER_HOUR
+                self.servers.schedule(when, 2 * travel + visit, IV_VISIT, ep.person)
+        return bool(treated)
+
+    def follow_up(self, ep: EpisodeState, u: float) -> float:
+        """A follow-up visit after discharge when ``u`` falls under the band's share; return the
+        nurse's arrival time (``inf`` when there is none)."""
+        if not self.available or u >= self.followup_share[ep.band]:
+            return np.inf
+        _, arrival = self._dispatch(self.model.env.now, ep.person, ep.u[U_VISIT], FOLLOWUP)
+        return arrival
+
+    def records(self) -> dict[str, np.ndarray]:
+        """One row per visit: referral (``arrive``), the nurse's departure (``start``), return
+        (``end``), arrival at the home (``on_site``), ``kind`` and person (``who``)."""
+        now = self.model.env.now
+        self.servers.flush(now)
+        rec = self.servers.records(now)
+        who = rec["who"]
+        pop = self.model.population
+        km = np.hypot(pop.x[who] - self.base[0], pop.y[who] - self.base[1]) if len(who) else np.empty(0)
+        travel = km / self.cfg.speed_kmh * MINUTES_PER_HOUR
+        rec["on_site"] = np.where(np.isnan(rec["start"]), np.nan, rec["start"] + travel)
+        return rec
