@@ -283,7 +283,7 @@ class SimModel(mesa.Model):
         ed = persons[to_ed]
         lo, hi = ESCALATED_ED_HOURS
         times = day * MINUTES_PER_DAY + (lo + rng.random(len(ed)) * (hi - lo)) * MINUTES_PER_HOUR
-        minutes = np.array([self.hospital.ed.draw() for _ in range(len(ed))])
+        minutes = self.hospital.ed.draw_many(len(ed))
         self.hospital.ed.queue.schedule_many(np.sort(times), minutes, ED_MINOR, ed)
 
     def _followup_requests(self, episodes: list[EpisodeState], day: int) -> Requests:

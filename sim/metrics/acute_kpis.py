@@ -74,9 +74,9 @@ def admission_kpis(model: SimModel, ep: dict[str, np.ndarray]) -> Iterator[Row]:
             n = np.count_nonzero(avoidable & (group == g))
             yield "avoidable_admissions_per_1000_65plus", name, 1000.0 * rate(n, py65), PER_65
     yield "avoidable_admissions_gp_decile_ratio", "all", gp_decile_ratio(model, ep, avoidable), "ratio"
-    start = np.clip(ep["admit_time"], lo, hi)
+    start = np.clip(ep["bed_time"], lo, hi)  # bed days count from the bed, not the wait for it
     end = np.clip(np.where(np.isnan(ep["discharge_time"]), hi, ep["discharge_time"]), lo, hi)
-    stay = np.where(np.isnan(ep["admit_time"]) | ~old, 0.0, end - start)
+    stay = np.where(np.isnan(ep["bed_time"]) | ~old, 0.0, end - start)
     bed_days = stay.sum() / MINUTES_PER_DAY
     yield "bed_days_per_1000_65plus", "all", 1000.0 * rate(bed_days, py65), "bed days " + PER_65
     ed = model.hospital.ed.records()
@@ -93,7 +93,7 @@ def admission_kpis(model: SimModel, ep: dict[str, np.ndarray]) -> Iterator[Row]:
             _mean((rec["start"] - rec["arrive"])[waited]) / MINUTES_PER_HOUR,
             "hours",
         )
-        all_stay = np.where(np.isnan(ep["admit_time"]), 0.0, end - start).sum()
+        all_stay = np.where(np.isnan(ep["bed_time"]), 0.0, end - start).sum()
         yield "bed_occupancy", "all", rate(all_stay, beds * (hi - lo)), "share of bed time"
 
 
@@ -196,7 +196,7 @@ def acute_team_kpis(model: SimModel) -> Iterator[Row]:
     for k, kind in enumerate(VISIT_KINDS):
         n = np.count_nonzero(old & (rec["kind"] == k))
         yield "acute_team_visits_per_1000_65plus", kind, 1000.0 * rate(n, py65), PER_65
-    response = (rec["on_site"] - rec["arrive"])[seen & (rec["kind"] == ASSESS)]
+    response = (rec["on_site"] - rec["request"])[seen & (rec["kind"] == ASSESS)]
     p90 = float(np.percentile(response, 90)) if len(response) else float("nan")
     yield "acute_team_response_minutes_p90", "all", p90, "minutes"
     yield "acute_team_response_minutes_mean", "all", _mean(response), "minutes"
@@ -245,7 +245,11 @@ def cost_kpis(model: SimModel, ep: dict[str, np.ndarray]) -> Iterator[Row]:
         "out_of_hours": ooh_calls * cost.ooh_per_contact,
         "acute_function": nurse_fte * cost.acute_nurse_fte_per_year * years,
         "hospital": admissions * cost.admission + ed_visits * cost.ed_visit,
-        "satellite": svc.satellite.sessions_per_week * 52 * cost.satellite_session * years,
+        "satellite": svc.satellite.sessions_per_week
+        * 52
+        * cost.satellite_session
+        * years
+        * model.satellite.open,
     }
     for name, dkk in parts.items():
         yield "cost_dkk_per_capita", name, rate(dkk, py), "DKK per resident per year"

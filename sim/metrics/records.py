@@ -166,6 +166,7 @@ class Recorder:
             "ed_visit",
             "team_visit",
             "admit_time",
+            "bed_time",
             "discharge_time",
             "end_time",
             "followup_time",

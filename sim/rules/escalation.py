@@ -41,8 +41,9 @@ class EscalationRule(Rule):
 @register
 class SameDayPracticeElseOOH(EscalationRule):
     """Severe episodes go to the ED. Others go to the own practice when it is open and has a
-    same-day GP contact free; to the out-of-hours GP when the practice is closed and the
-    service is open; otherwise to the ED."""
+    same-day GP contact free; otherwise to the out-of-hours GP when that service is open (a
+    practice open into the evening that has no time left sends the patient there too); and
+    otherwise to the ED."""
 
     name = "default"
 
@@ -55,7 +56,8 @@ class SameDayPracticeElseOOH(EscalationRule):
             weekday = model.calendar.weekday(int(now // MINUTES_PER_DAY))
             if practice.is_open_at(weekday, now % MINUTES_PER_DAY):
                 minutes = practice.spec.diary.gp_minutes.in_person
-                return PRACTICE if model.diaries.take_now(episode.practice, GP, minutes) else ED
+                if model.diaries.take_now(episode.practice, GP, minutes):
+                    return PRACTICE
         return OOH if model.ooh.is_open(now) else ED
 
 

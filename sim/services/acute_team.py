@@ -6,7 +6,9 @@ assesses and treats (visit length drawn with the episode), and drives back. The 
 time is from the referral to the nurse's arrival. An episode is treated at home when the
 nurse arrives within its time window and its draw falls under the group's
 ``treat_at_home`` share (non-severe episodes only); intravenous treatment adds visits at
-fixed intervals. Discharged patients may get a follow-up visit.
+fixed intervals. A patient who calls the team directly (not referred by a GP who could not
+treat) is also treated when a GP would have treated the episode: the nurse treats on the
+advice of the patient's GP or the out-of-hours GP. Discharged patients may get a follow-up visit.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import simpy
 from sim.calendar import MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS, AcuteFunctionConfig
 from sim.config.services import scaled
-from sim.services.episode import U_HOME, U_IV, U_VISIT, EpisodeState
+from sim.services.episode import U_HOME, U_IV, U_TREAT, U_VISIT, EpisodeState
 from sim.services.queue import DutyHours, Servers
 from sim.services.station import duration_quantile
 
@@ -48,6 +50,7 @@ class AcuteTeam(mesa.Agent):
         self.treat = np.array(
             [cfg.treat_at_home.get(g, cfg.treat_at_home_default) for g in model.group_names] or [0.0]
         )
+        self.referred: dict[int, float] = {}  # record index -> time of the referral (assessments)
         self.followup_share = np.array([cfg.discharge_followup_share.get(b, 0.0) for b in AGE_BANDS])
 
     @property
@@ -72,14 +75,20 @@ class AcuteTeam(mesa.Agent):
         k, start = self.servers.assign(t, 2 * travel + visit, kind, person)
         return k, start + travel
 
-    def attend(self, ep: EpisodeState) -> Generator[simpy.Event, None, bool]:
-        """SimPy process body: the team visits ``ep``; returns True when it is treated at home."""
+    def attend(self, ep: EpisodeState, referred: float) -> Generator[simpy.Event, None, bool]:
+        """SimPy process body: the team, referred to ``ep`` at time ``referred``, dispatches a nurse
+        now; returns True when the episode is treated at home."""
         env = self.model.env
         ep.passes("acute")
         ep.team_visit, arrival = self._dispatch(env.now, ep.person, ep.u[U_VISIT], ASSESS)
+        self.referred[ep.team_visit] = referred
         yield env.timeout(arrival - env.now)
         in_time = arrival - ep.onset <= ep.window
         treated = in_time and not ep.severe and ep.u[U_HOME] < self.treat[ep.group]
+        if ep.route == "acute" and in_time and not ep.severe:  # called directly: the nurse treats, on the
+            share = self.model.episode_groups[ep.group].primary_care_treatable  # GP's advice, what a GP
+            treated = treated or ep.u[U_TREAT] < share  # would have treated
+
         if treated and ep.u[U_IV] < self.cfg.iv_share:
             travel = self.travel_minutes(ep.person)
             visit = float(duration_quantile(self.cfg.visit, ep.u[U_VISIT]))
@@ -97,11 +106,15 @@ class AcuteTeam(mesa.Agent):
         return arrival
 
     def records(self) -> dict[str, np.ndarray]:
-        """One row per visit: referral (``arrive``), the nurse's departure (``start``), return
-        (``end``), arrival at the home (``on_site``), ``kind`` and person (``who``)."""
+        """One row per visit: referral (``request``), dispatch (``arrive``), the nurse's departure
+        (``start``), return (``end``), arrival at the home (``on_site``), ``kind`` and person
+        (``who``). The response time is ``on_site - request``."""
         now = self.model.env.now
         self.servers.flush(now)
         rec = self.servers.records(now)
+        rec["request"] = rec["arrive"].copy()
+        for k, t in self.referred.items():
+            rec["request"][k] = t
         who = rec["who"]
         pop = self.model.population
         km = np.hypot(pop.x[who] - self.base[0], pop.y[who] - self.base[1]) if len(who) else np.empty(0)

@@ -39,11 +39,12 @@ class EpisodeState:
     u: np.ndarray
     window: float = 0.0  # minutes in which home or primary care can still prevent an admission
     readmission_of: int = -1  # the episode whose discharge this readmission follows
-    route: str = ""  # where the episode went first: practice, ooh or ed
+    route: str = ""  # where the episode went first: practice, ooh, acute or ed
     path: str = ""  # every service it passed, joined by '>' (e.g. "ooh>acute>ed")
     ed_visit: int = -1  # index into the ED's records, -1 when never there
     team_visit: int = -1  # index into the acute team's records
-    admit_time: float = np.nan
+    admit_time: float = np.nan  # when the ED decided to admit
+    bed_time: float = np.nan  # when the patient got a bed (later than admit_time when beds are short)
     discharge_time: float = np.nan
     end_time: float = np.nan  # when the outcome was reached
     followup_time: float = np.inf  # first follow-up after discharge (GP or acute team)

@@ -80,17 +80,21 @@ class Hospital(mesa.Agent):
         ep.finish("admitted", env.now)
         death = model.death_time(ep.person)
         _, bed = self.beds.assign(env.now, max(min(stay, death - env.now), 0.0), 0, ep.person)
-        leave = bed + stay
-        if death < leave:
+        if death <= bed:  # dies waiting for a bed
             yield env.timeout(max(death - env.now, 0.0))
             ep.finish("died", env.now)
             ep.discharge_time = env.now
             return
+        ep.bed_time = bed
+        leave = min(bed + stay, death)
         yield env.timeout(bed - env.now)
         self.in_bed += 1
         yield env.timeout(leave - env.now)
         self.in_bed -= 1
         ep.discharge_time = env.now
+        if leave == death:
+            ep.finish("died", env.now)
+            return
         env.process(self.after_discharge(ep))
 
     def after_discharge(self, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
@@ -108,7 +112,7 @@ class Hospital(mesa.Agent):
             f = ep.followup_time - discharged
             return readmission_time(target, rate, f if f <= limit else math.inf, ratio)
 
-        known = (math.floor(discharged / MINUTES_PER_DAY) + 1) * MINUTES_PER_DAY + 1.0  # GP booking known
+        known = model.next_booking_day(discharged) * MINUTES_PER_DAY + 1.0  # when the GP booking is known
         if discharged + when() > known:
             yield env.timeout(known - env.now)
         t = discharged + when()

@@ -114,21 +114,17 @@ class OutOfHours(mesa.Agent):
         if len(times) == 0:
             return
         n = len(times)
-        self.triage.queue.schedule_many(times, self._durations(self.triage, n), kind, persons)
+        self.triage.queue.schedule_many(times, self.triage.draw_many(n), kind, persons)
         clinic = u < self.cfg.clinic_share
         home = (u >= self.cfg.clinic_share) & (u < self.cfg.clinic_share + self.cfg.home_visit_share)
         later = times + self.cfg.clinic_travel_minutes
         self.clinic.queue.schedule_many(
-            later[clinic], self._durations(self.clinic, int(clinic.sum())), kind, persons[clinic]
+            later[clinic], self.clinic.draw_many(int(clinic.sum())), kind, persons[clinic]
         )
         who = persons[home]
         travel = self.travel_minutes(pop.x[who], pop.y[who])
-        visit = 2 * travel + self._durations(self.cars, len(who))
+        visit = 2 * travel + self.cars.draw_many(len(who))
         self.cars.queue.schedule_many(later[home], visit, kind, who)
-
-    @staticmethod
-    def _durations(station: Station, n: int) -> np.ndarray:
-        return np.array([station.draw() for _ in range(n)])
 
     def _open_spans(self, lo: float, hi: float) -> list[tuple[float, float]]:
         """Open intervals within one day [lo, hi) (a day never crosses the week's end)."""

@@ -51,8 +51,9 @@ def episode(model: SimModel, ep: EpisodeState) -> Generator[simpy.Event, None, N
             ep.finish("primary_care", env.now)
             return
     if ep.route != ED and (ep.route == ACUTE or rule.refer(ep, model) == ACUTE):
+        referred = env.now
         yield env.timeout(model.acute_referral_minutes(ep))
-        treated = yield from model.acute.attend(ep)
+        treated = yield from model.acute.attend(ep, referred)
         if treated:
             ep.finish("home", env.now)
             return

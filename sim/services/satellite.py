@@ -2,7 +2,7 @@
 
 A satellite (udgående sygehusfunktion) holds ``sessions_per_week`` sessions of
 ``patients_per_session`` controls, spread over the weekdays, in the largest health house.
-Each day's outpatient controls are taken in their (random) order: a patient who lives
+Each day's outpatient controls are taken in the order they fell due: a patient who lives
 nearer the satellite than the hospital is seen there while the day's places last, the
 others at the hospital. Attendance falls with the distance travelled
 (``services.outpatient``). Blood tests and other equipment named in

@@ -62,6 +62,11 @@ class Station:
         self.servers = scaled(cfg.servers, scale)
         self.queue = Servers([(self.servers, duty)], infinite=cfg.infinite)
         self.draw = duration_sampler(cfg.service, rng)
+        self._service, self._rng = cfg.service, rng
+
+    def draw_many(self, n: int) -> np.ndarray:
+        """``n`` service times at once (for customers placed without a process)."""
+        return duration_quantile(self._service, self._rng.random(n))
 
     @property
     def available(self) -> bool:

@@ -32,6 +32,16 @@ BAD = [
         "demand.episode_groups.fracture.primary_care_treatable=-0.1",
         "demand.episode_groups.fracture.primary_care_treatable",
     ),
+    ("services.acute_function.shifts.day.end=7", "services.acute_function.shifts.day.end"),
+    ("services.acute_function.shifts.night.nurses=-2", "services.acute_function.shifts.night.nurses"),
+    ("services.acute_function.base=moon", "services.acute_function.base"),
+    (
+        "services.acute_function.treat_at_home.pneumonia=1.2",
+        "services.acute_function.treat_at_home.pneumonia",
+    ),
+    ("services.ooh.weekday_until=18", "services.ooh.weekday_until"),
+    ("services.hospital.readmission_30d.80+=2", "services.hospital.readmission_30d"),
+    ("services.satellite.equipment=[mri]", "services.satellite.equipment"),
 ]
 
 

@@ -98,3 +98,32 @@ def test_ageing_2035_raises_the_share_of_the_oldest() -> None:
     base, later = share_80("baseline"), share_80("ageing_2035")
     assert later > base + 0.015
     assert 0.06 < later < 0.09
+
+
+# ------------------------------------------------------------------ the acute pathway's scenarios
+def _means(overrides: list[str]) -> dict[tuple[str, str], float]:
+    kpis = sim.run(sim.load_config(["population.size=30000", "replications=2", *overrides])).kpis
+    return kpis.groupby(["metric", "group"]).value.mean().to_dict()
+
+
+@pytest.mark.slow
+def test_acute_function_and_health_houses_plus_move_in_the_expected_direction() -> None:
+    """Paired replications (common random numbers) of baseline, acute_function and
+    health_houses_plus at 30,000 people."""
+    base = _means(["scenario=baseline"])
+    acute = _means(["scenario=acute_function"])
+    plus = _means(["scenario=health_houses_plus"])
+    visits, cost = ("acute_team_visits_per_1000_65plus", "all"), ("cost_dkk_per_capita", "acute_function")
+    avoidable = ("avoidable_admissions_per_1000_65plus", "all")
+    assert acute[visits] > 1.5 * base[visits]
+    assert acute[cost] > base[cost]
+    assert acute[avoidable] <= base[avoidable]
+    assert acute[("readmissions_30d_share", "65+")] < base[("readmissions_30d_share", "65+")]
+    assert acute[("cost_dkk_per_capita", "hospital")] < base[("cost_dkk_per_capita", "hospital")]
+    assert (
+        plus[("outpatient_travel_km_saved_per_1000", "all")]
+        > 0
+        == base[("outpatient_travel_km_saved_per_1000", "all")]
+    )
+    assert plus[("cost_dkk_per_capita", "satellite")] > 0 == base[("cost_dkk_per_capita", "satellite")]
+    assert plus[("outpatient_attendance_share", "all")] >= base[("outpatient_attendance_share", "all")]
