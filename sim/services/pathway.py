@@ -50,14 +50,13 @@ def episode(model: SimModel, ep: EpisodeState) -> Generator[simpy.Event, None, N
         if treated_by_gp(ep, model, model.ooh.cfg.treat_factor):
             ep.finish("primary_care", env.now)
             return
-    if ep.route != ED and (ep.route == ACUTE or rule.refer(ep, model) == ACUTE):
-        referred = env.now
-        yield env.timeout(model.acute_referral_minutes(ep))
-        treated = yield from model.acute.attend(ep, referred)
-        if treated:
-            ep.finish("home", env.now)
-            return
-        yield env.timeout(model.config.services.hospital.referral_delay_minutes)
-    elif ep.route != ED:
+    if ep.route != ED:  # seen first by a GP or the acute team: on to the team, then the hospital
+        if ep.route == ACUTE or rule.refer(ep, model) == ACUTE:
+            referred = env.now
+            yield env.timeout(model.acute_referral_minutes(ep))
+            treated = yield from model.acute.attend(ep, referred)
+            if treated:
+                ep.finish("home", env.now)
+                return
         yield env.timeout(model.config.services.hospital.referral_delay_minutes)
     yield from model.hospital.emergency(ep)
