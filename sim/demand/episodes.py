@@ -6,8 +6,10 @@ home care), times ``demand.overdue_hazard_ratio`` when the related control has b
 overdue for more than ``overdue_grace_days``. Episodes are drawn by thinning, so the cost
 grows with the number of episodes, not with persons x days: candidates are drawn at the
 band's highest possible rate and kept with probability (own rate / highest rate).
-Onsets are uniform over the day; each episode carries its draws (treat, admit, stay) so
-that scenarios share them (common random numbers).
+Every candidate gets its draws (keep, onset, severity and the pathway's uniforms) before
+thinning, so a candidate kept in one scenario and not in another (its control overdue in
+one only) leaves every other episode's draws unchanged: scenarios share their episodes
+(common random numbers). Onsets are uniform over the day.
 """
 
 from __future__ import annotations
@@ -41,6 +43,23 @@ def _person_factor(
     return factor
 
 
+def _candidates(
+    pop: Population,
+    group: EpisodeGroupConfig,
+    band: int,
+    idx: np.ndarray,
+    ceiling: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate persons of one group and band on one day, and their draws (keep, onset,
+    severe, then the pathway's uniforms): the count depends on the population only."""
+    base = group.per_1000.get(AGE_BANDS[band], 0.0) / 1000.0 / DAYS_PER_YEAR
+    if base <= 0 or len(idx) == 0:
+        return np.empty(0, np.int32), np.empty((0, 3 + N_UNIFORMS))
+    k = int(rng.poisson(base * ceiling * len(idx)))
+    return idx[rng.integers(0, len(idx), size=k)], rng.random((k, 3 + N_UNIFORMS))
+
+
 def acute_episodes(
     pop: Population,
     cfg: DemandConfig,
@@ -49,44 +68,41 @@ def acute_episodes(
     frail_threshold: float,
     rng: np.random.Generator,
 ) -> Episodes:
-    """Acute deteriorations with onset on ``day``."""
+    """Acute deteriorations with onset on ``day``, in order of onset."""
     by_band = pop.alive_by_band()
-    persons, groups = [], []
+    persons, groups, draws = [], [], []
     for g, group in enumerate(cfg.episode_groups.values()):
         ceiling = float(np.prod([max(r, 1.0) for r in group.risk_ratios.values()], initial=1.0))
         overdue_k = controls.names.index(group.overdue_control) if group.overdue_control else -1
         if overdue_k >= 0:
             ceiling *= max(cfg.overdue_hazard_ratio, 1.0)
-        for b, band in enumerate(AGE_BANDS):
-            base = group.per_1000.get(band, 0.0) / 1000.0 / DAYS_PER_YEAR
-            idx = by_band[b]
-            if base <= 0 or len(idx) == 0:
+        for b in range(len(AGE_BANDS)):
+            cand, u = _candidates(pop, group, b, by_band[b], ceiling, rng)
+            if len(cand) == 0:
                 continue
-            k = int(rng.poisson(base * ceiling * len(idx)))
-            if k == 0:
-                continue
-            cand = idx[rng.integers(0, len(idx), size=k)]
             factor = _person_factor(pop, group, cand, frail_threshold)
             if overdue_k >= 0:
                 late = controls.overdue_days(cand, overdue_k, day) > cfg.overdue_grace_days
                 factor = factor * np.where(late, cfg.overdue_hazard_ratio, 1.0)
-            keep = rng.random(k) * ceiling < factor
+            keep = u[:, 0] * ceiling < factor
             persons.append(cand[keep])
             groups.append(np.full(int(keep.sum()), g, np.int16))
+            draws.append(u[keep])
     person = np.concatenate(persons).astype(np.int32) if persons else np.empty(0, np.int32)
     group = np.concatenate(groups) if groups else np.empty(0, np.int16)
-    n = len(person)
+    u = np.concatenate(draws) if draws else np.empty((0, 3 + N_UNIFORMS))
+    onset = day * MINUTES_PER_DAY + u[:, 1] * MINUTES_PER_DAY
+    order = np.argsort(onset, kind="stable")
+    person, group, onset, u = person[order], group[order], onset[order], u[order]
     specs = list(cfg.episode_groups.values())
     severe_share = np.array([s.severe_share for s in specs] or [0.0])
     window = np.array([s.window_hours for s in specs] or [0.0]) * MINUTES_PER_HOUR
-    order = np.argsort(rng.random(n))  # mix groups and bands
-    person, group = person[order], group[order]
     return Episodes(
         person=person,
         band=pop.band[person],
-        onset=np.sort(day * MINUTES_PER_DAY + rng.random(n) * MINUTES_PER_DAY),
+        onset=onset,
         group=group,
-        severe=rng.random(n) < severe_share[group],
+        severe=u[:, 2] < severe_share[group],
         window=window[group],
-        u=rng.random((n, N_UNIFORMS)),
+        u=u[:, 3:],
     )

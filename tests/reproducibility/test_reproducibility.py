@@ -129,6 +129,36 @@ def test_more_gp_hours_leave_the_requests_and_episodes_unchanged():
     assert not np.array_equal(ra["offset"], rb["offset"])
 
 
+def test_health_houses_share_the_episodes_except_those_raised_by_overdue_controls():
+    """With the access link on, an episode differs between organisations (here a short-staffed
+    baseline and health houses) only where the person's related control was overdue in one of
+    them: every other episode keeps its person, onset and draws (each candidate carries its own
+    draws)."""
+    base = simulate(gp_hours(10), size=8000, years=1)  # short of GPs: controls fall overdue
+    houses = simulate(["organisation=health_houses"], size=8000, years=1)
+    key = ("person", "onset", "readmission_of")  # readmissions (which follow discharges) apart
+    a = {
+        tuple(r): i for i, r in enumerate(zip(*(base.recorder.episode_table()[c] for c in key), strict=True))
+    }
+    b = {
+        tuple(r): i
+        for i, r in enumerate(zip(*(houses.recorder.episode_table()[c] for c in key), strict=True))
+    }
+    a = {k: i for k, i in a.items() if k[2] < 0}
+    b = {k: i for k, i in b.items() if k[2] < 0}
+    shared, differ = a.keys() & b.keys(), a.keys() ^ b.keys()
+    assert len(shared) > 150
+    assert len(differ) <= 0.05 * len(shared)
+    linked = {g for g, spec in enumerate(base.episode_groups) if spec.overdue_control}
+    groups = {
+        **{k: base.recorder.episodes[i].group for k, i in a.items()},
+        **{k: houses.recorder.episodes[i].group for k, i in b.items()},
+    }
+    assert all(groups[k] in linked for k in differ)
+    for k in list(shared)[:200]:
+        np.testing.assert_array_equal(base.recorder.episodes[a[k]].u, houses.recorder.episodes[b[k]].u)
+
+
 # ------------------------------------------------------------------ parameters
 def test_parameters_unchanged_after_a_run():
     overrides = ["replications=2", "services.hospital.ed.servers=4", *gp_hours(30)]
