@@ -66,6 +66,9 @@ class Hospital(mesa.Agent):
     def emergency(self, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
         """SimPy process body: the ED, then admission or discharge home, and the stay."""
         model, env = self.model, self.model.env
+        if not model.population.alive[ep.person]:  # died on the way (after a GP or the team)
+            ep.finish("died", env.now)
+            return
         ep.passes("ed")
         ep.ed_visit, _ = self.ed.queue.assign(env.now, self.ed.draw(), 0, ep.person)
         yield env.timeout(self.ed.queue.end[ep.ed_visit] - env.now)

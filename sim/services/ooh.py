@@ -67,21 +67,28 @@ class OutOfHours(mesa.Agent):
         return np.hypot(x - self.site[0], y - self.site[1]) / self.cfg.speed_kmh * MINUTES_PER_HOUR
 
     # ------------------------------------------------------------------ episodes
-    def consult(self, ep: EpisodeState, frail: bool) -> Generator[simpy.Event, None, None]:
-        """SimPy process body: triage, then a home visit or a clinic consultation of ``ep``."""
+    def consult(self, ep: EpisodeState, frail: bool) -> Generator[simpy.Event, None, bool]:
+        """SimPy process body: triage, then a home visit or a clinic consultation of ``ep``.
+        Returns False when the service closed before a GP could see the patient (triaged just
+        before 08:00 on a weekday): the patient then turns to the day services."""
         env = self.model.env
         k, start = self.triage.queue.assign(env.now, self.triage.draw(), EPISODE, ep.person)
         yield env.timeout(self.triage.queue.end[k] - env.now)
         share = self.cfg.home_visit_share_frail if frail else self.cfg.home_visit_share
         if ep.u[U_TRIAGE] < share:
+            if not self.is_open(env.now):
+                return False
             pop = self.model.population
             travel = float(self.travel_minutes(pop.x[ep.person], pop.y[ep.person]))
             _, start = self.cars.queue.assign(env.now, 2 * travel + self.cars.draw(), EPISODE, ep.person)
             yield env.timeout(start + travel - env.now)
-        else:
-            yield env.timeout(self.cfg.clinic_travel_minutes)
-            k, start = self.clinic.queue.assign(env.now, self.clinic.draw(), EPISODE, ep.person)
-            yield env.timeout(start - env.now)
+            return True
+        if not self.is_open(env.now + self.cfg.clinic_travel_minutes):
+            return False
+        yield env.timeout(self.cfg.clinic_travel_minutes)
+        k, start = self.clinic.queue.assign(env.now, self.clinic.draw(), EPISODE, ep.person)
+        yield env.timeout(start - env.now)
+        return True
 
     # ------------------------------------------------------------------ other calls
     def add_day(self, day: int, pop: Population, escalated: np.ndarray, rng: np.random.Generator) -> None:

@@ -46,10 +46,15 @@ def episode(model: SimModel, ep: EpisodeState) -> Generator[simpy.Event, None, N
             return
     elif ep.route == OOH:
         ep.passes(OOH)
-        yield from model.ooh.consult(ep, model.is_frail_or_home_care(ep.person))
-        if treated_by_gp(ep, model, model.ooh.cfg.treat_factor):
+        seen = yield from model.ooh.consult(ep, model.is_frail_or_home_care(ep.person))
+        if seen and treated_by_gp(ep, model, model.ooh.cfg.treat_factor):
             ep.finish("primary_care", env.now)
             return
+        if not seen and rule.route(ep, model) == PRACTICE:  # the day services have opened
+            ep.passes(PRACTICE)
+            if treated_by_gp(ep, model):
+                ep.finish("primary_care", env.now)
+                return
     if ep.route != ED:  # seen first by a GP or the acute team: on to the team, then the hospital
         if ep.route == ACUTE or rule.refer(ep, model) == ACUTE:
             referred = env.now

@@ -19,6 +19,7 @@ import pytest
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY
 from sim.model import SimModel
 from sim.services.episode import OUTCOMES
+from sim.services.ooh import EPISODE
 from tests.conftest import FROZEN_POPULATION, NO_AFTERCARE, NO_ESCALATION, single_episode_group, small_config
 from tests.validation.test_queueing import erlang_c
 
@@ -47,6 +48,20 @@ def pathway() -> SimModel:
     """A default run at 20,000 people with a busy acute team, so that every outcome occurs."""
     return run(["services.acute_function.treat_at_home_default=0.2"], years=0.3)
 
+
+
+def test_out_of_hours_patients_left_at_closing_turn_to_the_day_services(pathway):
+    """An out-of-hours patient whose clinic closes before the consultation (triaged just
+    before 08:00) turns to the own practice or goes on, instead of waiting until 16:00."""
+    for station in (pathway.ooh.clinic, pathway.ooh.cars):
+        rec = station.queue.records()
+        mine = rec["kind"] == EPISODE
+        assert mine.sum() > 10
+        assert np.nanmax(rec["start"][mine] - rec["arrive"][mine]) < 6 * 60  # never waits till 16:00
+    ep = pathway.recorder.episode_table()
+    turned = np.array([p.startswith("ooh>practice") for p in ep["path"]])
+    hour = ep["onset"][turned] % MINUTES_PER_DAY / 60
+    assert np.all((hour > 6) & (hour < 8))
 
 def test_every_episode_ends_in_exactly_one_outcome(pathway):
     ep = pathway.recorder.episode_table()
