@@ -8,7 +8,9 @@ Hydra starts: a one-line message naming the key, exit status 2, and nothing writ
 from __future__ import annotations
 
 import itertools
+import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,18 +18,23 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from sim.cli.compose import compose_config, config_dir, register_schema
 from sim.cli.errors import describe
-from sim.config import ConfigError, from_dict
+from sim.config import ConfigError, config_hash, from_dict
+from sim.config.schema import SimConfig
 from sim.output import clear_results, write_manifest, write_tables
 from sim.runner import check, run
 
 log = logging.getLogger("sim")
 EXIT_CONFIG = 2
+EXIT_FAILED = 1
+FAULT_ENV = "SIM_FAIL_SCENARIO"  # fault injection for tests: jobs of this scenario fail
+_failed_jobs: list[str] = []  # filled by SweepStatus at the end of a multirun
 
 # Hydra command-line flags that take a value, and ones that take none
 _FLAGS_WITH_VALUE = {
@@ -92,8 +99,35 @@ def prevalidate(argv: list[str]) -> str | None:
     return None
 
 
+def already_done(outdir: Path, config: SimConfig) -> bool:
+    """True when ``outdir`` holds an ``ok`` run of the same configuration (a sweep re-run)."""
+    try:
+        manifest = json.loads((outdir / "manifest.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return (
+        manifest.get("status") == "ok"
+        and manifest.get("config_hash") == config_hash(config)
+        and any((outdir / name).exists() for name in ("kpis.parquet", "kpis.csv"))
+    )
+
+
+class SweepStatus(Callback):
+    """Hydra callback: at the end of a multirun, note the jobs whose manifest is not ``ok``."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        """Scan the sweep directory's job manifests and log the failed ones."""
+        sweep = Path(config.hydra.sweep.dir)
+        for path in sorted(sweep.glob("*/manifest.json")):
+            status = json.loads(path.read_text()).get("status", "unknown")
+            if status != "ok":
+                _failed_jobs.append(path.parent.name)
+                log.error("job %s failed: %s", path.parent.name, status)
+
+
 def task(cfg: DictConfig) -> None:
-    """One Hydra job: convert the config, run every replication, write the results."""
+    """One Hydra job: convert the config, run every replication, write the results. In a
+    sweep, a job whose directory already holds an ``ok`` run of the same config is skipped."""
     outdir = Path(HydraConfig.get().runtime.output_dir)
     overrides = list(HydraConfig.get().overrides.task)
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN
@@ -102,7 +136,12 @@ def task(cfg: DictConfig) -> None:
     try:
         data = OmegaConf.to_container(cfg, resolve=True)
         config = from_dict(data)
+        if multirun and already_done(outdir, config):
+            log.info("job %s: an ok run of the same config is there already; skipped", outdir.name)
+            return
         clear_results(outdir)
+        if os.environ.get(FAULT_ENV) == config.scenario.name:
+            raise RuntimeError(f"fault injected for scenario {config.scenario.name} ({FAULT_ENV})")
         with tqdm(
             total=config.replications,
             desc=f"{config.scenario.name}",
@@ -143,3 +182,8 @@ def run_hydra() -> None:
     register_schema()
     app = hydra.main(version_base="1.3", config_path=config_dir(), config_name="config")(task)
     app()
+    if _failed_jobs:
+        print(
+            f"sim: {len(_failed_jobs)} job(s) of the sweep failed: {', '.join(_failed_jobs)}", file=sys.stderr
+        )
+        raise SystemExit(EXIT_FAILED)

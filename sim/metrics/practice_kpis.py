@@ -67,8 +67,10 @@ def _list_kpis(model: SimModel) -> Iterator[Row]:
     working = ~model.diaries.closed
     closed = ~lists.open_to_new(model) & working
     yield "listed_patients_per_gp_fte", "all", _rate(listed.sum(), fte.sum()), "patients per GP FTE"
+    yield "practices", "all", float(working.sum()), "practices"
     for kind in sorted(set(kinds)):
         sel = kinds == kind
+        yield "practices", kind, float((sel & working).sum()), "practices"
         yield (
             "listed_patients_per_gp_fte",
             kind,

@@ -1,0 +1,133 @@
+"""``sim collate``: gather the jobs of a sweep into one study directory.
+
+Examples::
+
+    sim -m experiment=compare_organisation                   # the sweep (results/multirun/...)
+    sim collate results/multirun/compare_organisation/<time> --out results/compare_organisation
+    sim collate <sweep dir> --baseline health_houses         # differences against another variant
+
+Writes ``summary.csv``, ``differences.csv``, ``jobs.csv``, ``failures.csv``,
+``scenarios.csv``, ``kpis.parquet``, ``timeseries.parquet`` and ``manifest.json``. The
+tables are written to a temporary directory and moved in when all are complete, so a
+study directory never mixes tables of two collations. Exit status: 0 when collated (failed
+jobs are listed in ``failures.csv`` and on the console), 1 when no job succeeded, 2 for a
+bad argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.metrics.collate import Study, collate
+from sim.output import git_commit, package_versions
+
+EXIT_NO_JOBS = 1
+EXIT_ARGUMENT = 2
+STUDY_FILES = (
+    "summary.csv",
+    "differences.csv",
+    "jobs.csv",
+    "failures.csv",
+    "scenarios.csv",
+    "kpis.parquet",
+    "timeseries.parquet",
+    "manifest.json",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The arguments of ``sim collate``."""
+    parser = argparse.ArgumentParser(
+        prog="sim collate", description="Collate the jobs of a Hydra multirun into a study directory."
+    )
+    parser.add_argument(
+        "sweep", type=Path, help="the multirun directory (results/multirun/<experiment>/<time>)"
+    )
+    parser.add_argument("--out", type=Path, help="the study directory (default: results/<experiment name>)")
+    parser.add_argument(
+        "--baseline", metavar="VARIANT", help="variant or scenario to difference against (default: baseline)"
+    )
+    return parser
+
+
+def experiment_of(study: Study) -> dict:
+    """The experiment's name and description, from the first job that recorded them."""
+    for m in study.manifests:
+        exp = m.get("config", {}).get("experiment")
+        if exp:
+            return {"name": exp.get("name", "study"), "description": exp.get("description", "")}
+    return {"name": "study", "description": ""}
+
+
+def study_manifest(study: Study, sweep: Path, out: Path) -> dict:
+    """The study's reproducibility manifest: source, versions, commit and every job's manifest."""
+    return {
+        "study": out.name,
+        "source": str(sweep.resolve()),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "packages": package_versions(),
+        "experiment": experiment_of(study),
+        "reference": study.reference,
+        "jobs_ok": int((study.jobs["status"] == "ok").sum()),
+        "jobs_failed": len(study.failures),
+        "jobs": study.manifests,
+    }
+
+
+def write_study(study: Study, sweep: Path, out: Path) -> None:
+    """Write every table of ``study`` into ``out``, all or nothing."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:
+        t = Path(tmp)
+        study.summary.to_csv(t / "summary.csv", index=False)
+        study.differences.to_csv(t / "differences.csv", index=False)
+        study.jobs.to_csv(t / "jobs.csv", index=False)
+        study.failures.to_csv(t / "failures.csv", index=False)
+        study.scenarios.to_csv(t / "scenarios.csv", index=False)
+        study.kpis.to_parquet(t / "kpis.parquet", index=False)
+        study.timeseries.to_parquet(t / "timeseries.parquet", index=False)
+        manifest = study_manifest(study, sweep, out)
+        (t / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+        (out / "manifest.json").unlink(missing_ok=True)  # the manifest goes last: no mixed study
+        for name in STUDY_FILES:
+            if name != "manifest.json":
+                os.replace(t / name, out / name)
+        os.replace(t / "manifest.json", out / "manifest.json")
+    (out / "report.html").unlink(missing_ok=True)  # a report of earlier tables would mislead
+    shutil.rmtree(out / "plots", ignore_errors=True)
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``sim collate``; return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return EXIT_ARGUMENT if exc.code else 0
+    if not args.sweep.is_dir():
+        print(f"sim collate: {args.sweep}: no such directory", file=sys.stderr)
+        return EXIT_ARGUMENT
+    try:
+        study = collate(args.sweep, args.baseline)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"sim collate: {exc}", file=sys.stderr)
+        return EXIT_ARGUMENT
+    ok = int((study.jobs["status"] == "ok").sum())
+    out = args.out or Path("results") / experiment_of(study)["name"]
+    write_study(study, args.sweep, out)
+    print(f"collated {ok} of {len(study.jobs)} jobs from {args.sweep} into {out}/")
+    print(f"differences are against {study.reference!r}")
+    if len(study.failures):
+        print(f"{len(study.failures)} job(s) failed (failures.csv):", file=sys.stderr)
+        for row in study.failures.itertuples():
+            print(f"  job {row.job} [{row.variant}]: {row.status}", file=sys.stderr)
+    return 0 if ok else EXIT_NO_JOBS

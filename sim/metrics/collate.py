@@ -1,0 +1,237 @@
+"""Collating a sweep: the jobs of a Hydra multirun into one study's tidy tables.
+
+A sweep directory holds one sub-directory per job, each with ``manifest.json`` and, when
+the job succeeded, ``kpis.parquet`` (or ``kpis.csv``) and ``timeseries.parquet``. A job
+is named by its *variant*: its scenario, plus ``key=value`` for every override that takes
+more than one value across the sweep (for example ``acute_function |
+services.acute_function.shifts.day.nurses=4``). Failed jobs are listed, never fatal.
+
+Tables (DESIGN section 6):
+
+- ``summary``: mean and t-based 95% confidence interval over replications, per variant,
+  metric and group;
+- ``differences``: differences against the reference variant, paired by replication (both
+  runs share their random numbers), with t-based confidence intervals;
+- ``jobs`` and ``failures``: one row per job, with its status and swept parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.metrics.stats import mean_ci
+
+log = logging.getLogger(__name__)
+
+BASELINE = "baseline"
+KEYS = ["variant", "scenario", "metric", "group", "unit"]
+JOB_COLUMNS = ["job", "dir", "variant", "scenario", "status", "wall_seconds", "overrides"]
+SUMMARY_COLUMNS = [*KEYS, "mean", "ci_low", "ci_high", "n"]
+DIFF_COLUMNS = [*KEYS[:2], "reference", *KEYS[2:], "mean_diff", "ci_low", "ci_high", "n", "rel_diff"]
+
+
+@dataclass
+class Job:
+    """One job of a sweep, as its manifest describes it."""
+
+    job: str
+    dir: Path
+    status: str
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def scenario(self) -> str:
+        """The scenario the job ran (from its manifest, or its overrides when it failed early)."""
+        if "scenario" in self.manifest:
+            return str(self.manifest["scenario"])
+        return self.overrides.get("scenario", "unknown")
+
+    @property
+    def overrides(self) -> dict[str, str]:
+        """The job's command-line overrides as ``{key: value}``."""
+        out = {}
+        for item in self.manifest.get("overrides", []):
+            key, _, value = item.partition("=")
+            out[key.lstrip("+~")] = value
+        return out
+
+
+@dataclass
+class Study:
+    """The collated tables of one sweep."""
+
+    jobs: pd.DataFrame
+    kpis: pd.DataFrame
+    timeseries: pd.DataFrame
+    summary: pd.DataFrame
+    differences: pd.DataFrame
+    scenarios: pd.DataFrame
+    manifests: list[dict]
+    reference: str
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """The jobs that did not finish ``ok``."""
+        return self.jobs[self.jobs["status"] != "ok"]
+
+
+def _job_sort_key(path: Path) -> tuple[int, str]:
+    return (int(path.name), "") if path.name.isdigit() else (1 << 30, path.name)
+
+
+def find_jobs(sweep: Path) -> list[Job]:
+    """Every job directory under ``sweep`` (a directory with a manifest or Hydra's job files)."""
+    dirs = {p.parent for p in sweep.rglob("manifest.json")} | {p.parent for p in sweep.rglob(".hydra")}
+    jobs = []
+    for d in sorted(dirs, key=_job_sort_key):
+        path = d / "manifest.json"
+        if not path.exists():
+            jobs.append(Job(d.name, d, "error: no manifest (the job did not finish)"))
+            continue
+        try:
+            manifest = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            jobs.append(Job(d.name, d, f"error: unreadable manifest ({exc})"))
+            continue
+        jobs.append(Job(d.name, d, str(manifest.get("status", "unknown")), manifest))
+    return jobs
+
+
+def swept_keys(jobs: list[Job]) -> list[str]:
+    """Override keys, other than the scenario, that take more than one value across ``jobs``."""
+    values: dict[str, set[str]] = {}
+    for job in jobs:
+        for key, value in job.overrides.items():
+            values.setdefault(key, set()).add(value)
+    keys = [k for k, v in values.items() if len(v) > 1 or any(k not in j.overrides for j in jobs)]
+    return [k for k in keys if k not in ("scenario", "experiment") and not k.startswith("hydra")]
+
+
+def variant_name(job: Job, keys: list[str]) -> str:
+    """A readable label of ``job``: its scenario and its value of every swept key."""
+    parts = [f"{k}={job.overrides[k]}" for k in keys if k in job.overrides]
+    return " | ".join([job.scenario, *parts])
+
+
+def job_table(jobs: list[Job], keys: list[str]) -> pd.DataFrame:
+    """One row per job: status, wall time, overrides and a column per swept key."""
+    rows = []
+    for job in jobs:
+        row = {
+            "job": job.job,
+            "dir": str(job.dir),
+            "variant": variant_name(job, keys),
+            "scenario": job.scenario,
+            "status": job.status,
+            "wall_seconds": job.manifest.get("wall_seconds", np.nan),
+            "overrides": " ".join(job.manifest.get("overrides", [])),
+        }
+        rows.append(row | {k: job.overrides.get(k, "") for k in keys})
+    return pd.DataFrame(rows, columns=[*JOB_COLUMNS, *keys])
+
+
+def _read(job_dir: Path, name: str) -> pd.DataFrame | None:
+    parquet, csv = job_dir / f"{name}.parquet", job_dir / f"{name}.csv"
+    if parquet.exists():
+        return pd.read_parquet(parquet)
+    if csv.exists():
+        return pd.read_csv(csv)
+    return None
+
+
+def load_tables(jobs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The KPI and time-series tables of the ``ok`` jobs, with their variant in front."""
+    kpis, series = [], []
+    for row in jobs[jobs["status"] == "ok"].itertuples():
+        k = _read(Path(row.dir), "kpis")
+        if k is None:
+            log.warning("job %s says ok but has no kpis table; left out", row.job)
+            continue
+        kpis.append(k.assign(variant=row.variant))
+        ts = _read(Path(row.dir), "timeseries")
+        if ts is not None:
+            series.append(ts.assign(variant=row.variant))
+    k = pd.concat(kpis, ignore_index=True) if kpis else pd.DataFrame(columns=["variant"])
+    ts = pd.concat(series, ignore_index=True) if series else pd.DataFrame(columns=["variant"])
+    front = lambda df: df[["variant", *[c for c in df.columns if c != "variant"]]]  # noqa: E731
+    return front(k), front(ts)
+
+
+def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Mean and t-based 95% CI over replications per variant, scenario, metric, group, unit."""
+    rows = []
+    for key, part in kpis.groupby(KEYS, sort=False, dropna=False):
+        rows.append((*key, *mean_ci(part["value"].to_numpy())))
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def choose_reference(variants: list[str], scenarios: dict[str, str], wanted: str | None = None) -> str:
+    """The variant differences are taken against: ``wanted`` (a variant or a scenario name),
+    else the first variant of the ``baseline`` scenario, else the first variant."""
+    if wanted:
+        for v in variants:
+            if wanted in (v, scenarios[v]):
+                return v
+        raise ValueError(f"--baseline {wanted!r} is neither a variant nor a scenario of the sweep")
+    return next((v for v in variants if scenarios[v] == BASELINE), variants[0] if variants else "")
+
+
+def paired_differences(kpis: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Differences of every variant from ``reference``, paired by replication and seed."""
+    pair = ["replication", "seed", "metric", "group"]
+    ref = kpis[kpis["variant"] == reference][[*pair, "value"]].rename(columns={"value": "ref"})
+    rows = []
+    for (variant, scenario), part in kpis[kpis["variant"] != reference].groupby(
+        ["variant", "scenario"], sort=False
+    ):
+        both = part.merge(ref, on=pair, how="inner")
+        for (metric, group, unit), cell in both.groupby(
+            ["metric", "group", "unit"], sort=False, dropna=False
+        ):
+            diff = (cell["value"] - cell["ref"]).to_numpy(dtype=float)
+            mean, low, high, n = mean_ci(diff)
+            base = mean_ci(cell["ref"].to_numpy())[0]
+            rel = mean / base if base and np.isfinite(base) else np.nan
+            rows.append((variant, scenario, reference, metric, group, unit, mean, low, high, n, rel))
+    return pd.DataFrame(rows, columns=DIFF_COLUMNS)
+
+
+def scenario_table(jobs: list[Job]) -> pd.DataFrame:
+    """Each scenario of the sweep with its one-sentence description for planners."""
+    seen: dict[str, str] = {}
+    for job in jobs:
+        scenario = job.manifest.get("config", {}).get("scenario", {})
+        if scenario.get("name") and scenario["name"] not in seen:
+            seen[scenario["name"]] = scenario.get("description", "")
+    return pd.DataFrame(sorted(seen.items()), columns=["scenario", "description"])
+
+
+def collate(sweep: Path, reference: str | None = None) -> Study:
+    """Collate the jobs under ``sweep`` into a :class:`Study` (failed jobs listed, not fatal)."""
+    jobs = find_jobs(sweep)
+    if not jobs:
+        raise FileNotFoundError(f"{sweep}: no job directories (no manifest.json below it)")
+    keys = swept_keys(jobs)
+    table = job_table(jobs, keys)
+    kpis, series = load_tables(table)
+    summary = summarise(kpis) if len(kpis) else pd.DataFrame(columns=SUMMARY_COLUMNS)
+    ok = table[table["status"] == "ok"]
+    variants = list(dict.fromkeys(ok["variant"]))
+    ref = choose_reference(variants, dict(zip(ok["variant"], ok["scenario"], strict=True)), reference)
+    diffs = paired_differences(kpis, ref) if len(kpis) else pd.DataFrame(columns=DIFF_COLUMNS)
+    return Study(
+        jobs=table,
+        kpis=kpis,
+        timeseries=series,
+        summary=summary,
+        differences=diffs,
+        scenarios=scenario_table(jobs),
+        manifests=[{"job": j.job, "status": j.status} | j.manifest for j in jobs],
+        reference=ref,
+    )
