@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_DIR ?= results/default
 
-.PHONY: venv run test lint bench clean
+.PHONY: venv run test lint bench clean chromium
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python 3.12 or newer found; install it or run make PYTHON=/path/to/python3.12"; exit 1; }
@@ -26,8 +26,21 @@ run: venv
 	@echo "results and plots in $(RUN_DIR)/ (kpis.csv, timeseries.parquet, kpis.png, timeseries.png, manifest.json)"
 
 ## make test: set up, lint, and run the whole test suite
-test: venv lint
+test: venv lint chromium
 	$(BIN)/pytest -q -n 2
+
+## make chromium: install Debian's Chromium (the report's browser test) when no browser is found and we
+## are root; a failure is tolerated (the test then skips, naming the reason)
+BROWSERS := chromium chromium-browser google-chrome google-chrome-stable
+chromium:
+	-@for b in $(BROWSERS); do command -v $$b >/dev/null 2>&1 && exit 0; done; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make chromium: no browser found; installing Debian's chromium with apt-get"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "make chromium: no browser found and not root with apt-get; the report browser test will skip"; \
+		exit 1; \
+	fi
 
 lint: venv
 	$(BIN)/ruff check sim tests experiments

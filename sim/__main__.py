@@ -22,6 +22,18 @@ def main() -> None:
         from sim.cli.calibration_cmd import main as check_calibration
 
         sys.exit(check_calibration(sys.argv[2:]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "collate":
+        from sim.cli.collate_cmd import main as collate
+
+        sys.exit(collate(sys.argv[2:]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "report":
+        from sim.cli.report_cmd import main as report
+
+        sys.exit(report(sys.argv[2:]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "warmup":
+        from sim.cli.warmup_cmd import main as warmup
+
+        sys.exit(warmup(sys.argv[2:]))
     from sim.cli.hydra_app import run_hydra
 
     run_hydra()

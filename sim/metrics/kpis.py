@@ -60,6 +60,26 @@ def population_kpis(model: SimModel) -> Iterator[Row]:
     events = model.recorder.events[cal.warmup_days : cal.total_days].sum(axis=0)
     for k, name in enumerate(EVENT_NAMES):
         yield f"{name}_per_1000", "all", 1000.0 * _rate(events[k], py), "per 1000 per year"
+    yield from population_by_age(model)
+
+
+AGE_GROUP_YEARS = 5  # width of the age groups of ``population_by_age``
+AGE_GROUP_TOP = 95  # lower edge of the open top group (``95+``)
+
+
+def population_by_age(model: SimModel) -> Iterator[Row]:
+    """Living residents at the end by sex and five-year age group (groups ``M:65-69``, ``F:95+``)."""
+    pop = model.population
+    age = np.clip(pop.age_on(model.calendar.total_days)[pop.alive], 0, None)
+    index = np.minimum(age // AGE_GROUP_YEARS, AGE_GROUP_TOP // AGE_GROUP_YEARS).astype(np.int64)
+    female = pop.female[pop.alive]
+    n_groups = AGE_GROUP_TOP // AGE_GROUP_YEARS + 1
+    for sex, mask in (("M", ~female), ("F", female)):
+        counts = np.bincount(index[mask], minlength=n_groups)
+        for k, n in enumerate(counts):
+            low = k * AGE_GROUP_YEARS
+            band = f"{low}+" if low == AGE_GROUP_TOP else f"{low}-{low + AGE_GROUP_YEARS - 1}"
+            yield "population_by_age", f"{sex}:{band}", float(n), "persons"
 
 
 def _diary_window(model: SimModel) -> tuple[np.ndarray, np.ndarray, int]:

@@ -113,6 +113,10 @@ def test_a_failed_job_is_listed_the_rest_collated_and_a_rerun_skips_ok_jobs(tmp_
     assert (access["ci_low"] > 0).all()  # houses open longer with the same GPs
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["jobs_failed"] == 1 and manifest["experiment"]["name"] == "compare_organisation"
+    proc = sim_cli("report", str(out))
+    assert proc.returncode == 0, proc.stderr
+    html = (out / "report.html").read_text()
+    assert "health_houses" in html and "fault injected" in html  # the failed job is reported
 
     before = {p: p.stat().st_mtime_ns for p in sweep.glob("*/kpis.parquet")}
     proc = sim_cli(*args)  # the fault is gone: the failed job runs, the ok jobs are skipped

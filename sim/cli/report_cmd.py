@@ -1,0 +1,57 @@
+"""``sim report``: one self-contained HTML report of a study directory.
+
+Examples::
+
+    sim report results/my_study                          # writes results/my_study/report.html
+    sim report results/my_study --out /tmp/report.html   # somewhere else
+
+The study directory is what ``sim collate <multirun dir> --out results/<study>`` writes
+(``summary.csv``, ``differences.csv``, ``jobs.csv``, ``manifest.json``, ...). The plots are also
+written as PNG files to ``<study>/plots/``. Exit status: 0 when the report is written, 2 when
+the directory is not a study directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_NOT_A_STUDY = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The arguments of ``sim report``."""
+    parser = argparse.ArgumentParser(
+        prog="sim report",
+        description="Write one self-contained HTML report (plots, KPI tables with 95% confidence "
+        "intervals, differences against the baseline, manifest, STRESS-DES model description) "
+        "of a study directory made by 'sim collate'.",
+    )
+    parser.add_argument("study", type=Path, help="study directory (with summary.csv)")
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="the HTML file to write (default: STUDY/report.html)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the report and return the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="sim report: %(message)s")
+    from sim.report.html import build_report
+    from sim.report.study import NotAStudyError
+
+    try:
+        out = build_report(args.study, args.out)
+    except NotAStudyError as exc:
+        print(f"sim report: {exc}", file=sys.stderr)
+        return EXIT_NOT_A_STUDY
+    print(f"report written to {out} (plots in {args.study / 'plots'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,624 @@
+"""One self-contained HTML report of a study directory: plots, tables, manifest, STRESS-DES.
+
+``build_report(study_dir)`` reads the tables ``sim collate`` wrote, draws the plots into
+``<study>/plots/``, and writes ``report.html`` with every plot embedded as a base64 PNG: no
+file beside it, nothing fetched from the network, no JavaScript. The model description
+follows STRESS-DES (Monks et al. 2019); its text is the template ``stress_des.md`` filled
+with facts of the study.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import pandas as pd
+
+from sim.report import plots
+from sim.report.study import Study, distinct, load_study
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = Path(__file__).with_name("stress_des.md")
+
+# KPIs of the report's tables: (theme, metric, group)
+REPORT_KPIS: tuple[tuple[str, str, str], ...] = (
+    ("Access", "routine_wait_days_mean", "all"),
+    ("Access", "routine_wait_days_p90", "all"),
+    ("Access", "same_day_share", "all"),
+    ("Access", "days_to_third_available", "all"),
+    ("Access", "access_hours_per_week_per_1000", "all"),
+    ("Access", "evening_access_hours_per_week_per_1000", "all"),
+    ("Access", "residents_without_gp_per_1000", "all"),
+    ("Access", "travel_minutes_mean", "all"),
+    ("Use and capacity", "gp_contacts_per_person_year", "all"),
+    ("Use and capacity", "utilisation", "gp"),
+    ("Use and capacity", "utilisation", "nurse"),
+    ("Use and capacity", "requests_unmet", "all"),
+    ("Acute care", "ooh_contacts_per_1000", "all"),
+    ("Acute care", "ed_visits_per_1000", "all"),
+    ("Acute care", "admissions_per_1000_65plus", "all"),
+    ("Acute care", "avoidable_admissions_per_1000_65plus", "all"),
+    ("Acute care", "readmissions_30d_share", "65+"),
+    ("Acute care", "bed_days_per_1000_65plus", "all"),
+    ("Acute care", "acute_team_visits_per_1000_65plus", "all"),
+    ("Acute care", "acute_team_response_minutes_p90", "all"),
+    ("Population", "population", "all"),
+    ("Population", "share_65plus", "all"),
+    ("Population", "share_80plus", "all"),
+    ("Cost", "cost_dkk_per_capita", "total"),
+)
+HEATMAP_KPIS = (("routine_wait_days_mean", "all"), ("avoidable_admissions_per_1000_65plus", "all"))
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 2em auto;
+       max-width: 1250px; padding: 0 1em; color: #1d2433; line-height: 1.45; }
+h1 { border-bottom: 3px solid #4C72B0; padding-bottom: .2em; }
+h2 { border-bottom: 1px solid #ccd; margin-top: 2em; }
+table { border-collapse: collapse; margin: .8em 0; font-size: .88em; }
+th, td { border: 1px solid #ccd; padding: .25em .55em; text-align: left; vertical-align: top; }
+th { background: #eef1f7; }
+td small { white-space: nowrap; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.clear td { background: #fff4d6; font-weight: 600; }
+tr.theme td { background: #f6f7fb; font-weight: 600; }
+.scroll { overflow-x: auto; }
+figure { margin: 1.5em 0; }
+figure img { max-width: 100%; border: 1px solid #dde; }
+figcaption { font-size: .92em; color: #374151; max-width: 60em; }
+pre { background: #f6f7fb; padding: .8em; overflow-x: auto; font-size: .85em; }
+code { background: #f0f2f7; padding: 0 .2em; }
+.note { background: #eef6ee; border-left: 4px solid #55A868; padding: .5em 1em; }
+.warn { background: #fdeeee; border-left: 4px solid #C44E52; padding: .5em 1em; }
+nav ol { columns: 2; }
+"""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A plot of the report: its file, title and how to read it."""
+
+    key: str
+    title: str
+    caption: str
+    path: Path
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def esc(value: Any) -> str:
+    """Text escaped for HTML."""
+    return html.escape(str(value), quote=True)
+
+
+def fmt(x: Any) -> str:
+    """A number with digits that suit its size; '–' for missing values."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return esc(x)
+    if math.isnan(x):
+        return "–"
+    size = abs(x)
+    digits = 0 if size >= 100 else 1 if size >= 10 else 2 if size >= 1 else 3
+    return f"{x:,.{digits}f}"
+
+
+def interval(low: Any, high: Any) -> str:
+    """A 95% confidence interval as text, '–' when unknown (fewer than two replications)."""
+    if pd.isna(low) or pd.isna(high):
+        return "–"
+    return f"{fmt(low)} to {fmt(high)}"
+
+
+def excludes_zero(low: Any, high: Any) -> bool:
+    """Whether a confidence interval lies wholly above or wholly below 0."""
+    return not (pd.isna(low) or pd.isna(high)) and (float(low) > 0 or float(high) < 0)
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], classes: Iterable[str] = ()) -> str:
+    """An HTML table; cells are given as HTML (escape text first), numbers marked ``num``."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    rows, classes = list(rows), list(classes)
+    classes += [""] * (len(rows) - len(classes))
+    body = []
+    for row, cls in zip(rows, classes, strict=True):
+        cells = "".join(f'<td class="num">{c}</td>' if _numeric(c) else f"<td>{c}</td>" for c in row)
+        body.append(f'<tr class="{cls}">{cells}</tr>' if cls else f"<tr>{cells}</tr>")
+    table_html = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<div class="scroll">{table_html}</div>'
+
+
+def _numeric(cell: str) -> bool:
+    return bool(re.fullmatch(r"[-+−–]?[\d,.]+( to [-+]?[\d,.]+)?%?|–", cell))
+
+
+def frame_table(frame: pd.DataFrame) -> str:
+    """A whole DataFrame as an HTML table (numbers formatted, text escaped)."""
+    rows = [[fmt(v) if isinstance(v, float) else esc(v) for v in r] for r in frame.itertuples(index=False)]
+    return table(list(frame.columns), rows)
+
+
+# ---------------------------------------------------------------------------- markdown subset
+
+
+def _inline(text: str) -> str:
+    """Inline markdown of the template: `code`, **bold**, *italic* (after escaping)."""
+    text = esc(text)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    text = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?!\w)", r"<em>\1</em>", text)
+
+
+def render_markdown(text: str, shift: int = 0) -> str:
+    """HTML of a small markdown subset: headings, paragraphs, bullet lists, fenced code."""
+    out: list[str] = []
+    para: list[str] = []
+    items: list[str] = []
+    code: list[str] | None = None
+
+    def flush() -> None:
+        if para:
+            out.append(f"<p>{_inline(' '.join(para))}</p>")
+            para.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for line in text.splitlines():
+        if code is not None:
+            if line.startswith("```"):
+                out.append(f"<pre>{esc(chr(10).join(code))}</pre>")
+                code = None
+            else:
+                code.append(line)
+        elif line.startswith("```"):
+            flush()
+            code = []
+        elif heading := re.match(r"^(#{1,6})\s+(.*)", line):
+            flush()
+            level = min(6, len(heading[1]) + shift)
+            out.append(f"<h{level}>{_inline(heading[2])}</h{level}>")
+        elif line.startswith("- "):
+            if para:
+                flush()
+            items.append(line[2:].strip())
+        elif not line.strip():
+            flush()
+        elif items and line.startswith("  "):
+            items[-1] += " " + line.strip()
+        else:
+            if items:
+                flush()
+            para.append(line.strip())
+    flush()
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------- facts
+
+
+def scenario_descriptions(study: Study) -> dict[str, str]:
+    """Scenario name to description (empty when scenarios.csv has none)."""
+    out = {}
+    if not study.scenarios.empty and "scenario" in study.scenarios.columns:
+        for row in study.scenarios.itertuples(index=False):
+            out[str(row.scenario)] = str(getattr(row, "description", "") or "")
+    for name in study.summary.get("scenario", pd.Series(dtype=str)).dropna().unique():
+        out.setdefault(str(name), "")
+    return out
+
+
+def reference_variant(study: Study) -> str:
+    """The variant the differences are taken against."""
+    diffs = study.differences
+    if not diffs.empty and "reference" in diffs.columns and len(diffs["reference"].dropna()):
+        return str(diffs["reference"].dropna().iloc[0])
+    return "baseline"
+
+
+def warmup_days(study: Study) -> int:
+    """The warm-up of the study's jobs when they share one, else 0."""
+    value = distinct(study, "warmup_days")
+    return int(value) if value.isdigit() else 0
+
+
+def study_facts(study: Study) -> dict[str, str]:
+    """Values for the STRESS-DES template, from the study's tables and manifests."""
+    manifest = study.manifest
+    experiment = manifest.get("experiment") or {}
+    jobs = study.jobs
+    statuses = jobs["status"] if "status" in jobs.columns else pd.Series(dtype=str)
+    packages = manifest.get("packages") or {}
+    scenarios = scenario_descriptions(study)
+    swept = [p for p in plots.swept_params(jobs) if p != "scenario"]
+    rules = [f"`{family}={distinct(study, f'rules.{family}.name')}`" for family in RULE_FAMILIES]
+    variants = plots.variants_of(study.summary) if len(study.summary) else []
+    return {
+        "study": study.name,
+        "experiment_name": str(experiment.get("name", "not recorded")),
+        "experiment_description": str(experiment.get("description", "") or "no description recorded."),
+        "scenario_list": "\n".join(
+            f"- **{name}**: {text or 'no description'}" for name, text in scenarios.items()
+        ),
+        "swept": ", ".join(f"`{p}`" for p in swept) or "none",
+        "reference": reference_variant(study),
+        "kpi_count": str(study.summary["metric"].nunique()) if "metric" in study.summary else "0",
+        "rules": ", ".join(rules),
+        "population_preset": distinct(study, "population.name"),
+        "population_size": distinct(study, "population.size", thousands=True),
+        "start_year": distinct(study, "start_year"),
+        "projection_years": distinct(study, "population.projection_years"),
+        "reference_population": distinct(study, "services.reference_population", thousands=True),
+        "warmup_days": distinct(study, "warmup_days"),
+        "years": distinct(study, "years"),
+        "replications": distinct(study, "replications"),
+        "seed": distinct(study, "seed"),
+        "variant_count": str(len(variants)),
+        "job_count": str(len(jobs) or len(manifest.get("jobs", []))),
+        "failed_count": str(int((statuses != "ok").sum())),
+        "python_version": str(packages.get("python", "(not recorded)")),
+        "package_versions": ", ".join(f"{k} {v}" for k, v in packages.items() if k != "python")
+        or "not recorded",
+        "git_commit": str(manifest.get("git_commit", "not recorded")),
+    }
+
+
+RULE_FAMILIES = (
+    "care_seeking",
+    "triage",
+    "booking",
+    "escalation",
+    "admission",
+    "list_management",
+    "workforce",
+)
+
+
+def stress_des(study: Study) -> str:
+    """The STRESS-DES model description of the study as HTML."""
+    text = Template(TEMPLATE.read_text()).substitute(study_facts(study))
+    return render_markdown(text, shift=1)
+
+
+# ---------------------------------------------------------------------------- plots
+
+
+# (key, title, caption) of every plot, in report order; heat maps have one key per KPI
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    (
+        "kpi_comparison",
+        "Headline KPIs by variant",
+        "Each bar is the mean over replications of one KPI in one variant; the whiskers are its 95% "
+        "confidence interval. Overlapping whiskers do not prove there is no difference: the paired "
+        "differences table below is the sharper test.",
+    ),
+    (
+        "waits_utilisation",
+        "Waits and utilisation over time",
+        "Daily values averaged over replications and smoothed over a week; the grey band is the warm-up, "
+        "which is not measured. Steadily rising waits or unmet requests mean demand outgrows capacity.",
+    ),
+    *(
+        (
+            f"heatmap_{metric}",
+            f"Sweep: {plots.label(metric, group)}",
+            "Mean over replications for each combination of the two swept parameters (empty cells: not "
+            "run; 'default': the parameter was not set in that job).",
+        )
+        for metric, group in HEATMAP_KPIS
+    ),
+    (
+        "access_travel",
+        "Access against travel by area type",
+        "Each marker is a variant (colour) and an area type (shape): across, the mean one-way travel time "
+        "to the practice; up, GP-staffed opening hours per week per 1,000 residents. Whiskers: 95% CIs.",
+    ),
+    (
+        "avoidable_by_condition",
+        "Avoidable admissions by condition",
+        "Admissions of people aged 65+ for conditions on the Danish list of avoidable admissions, per "
+        "1,000 aged 65+ per year, by condition group and variant, with 95% CIs.",
+    ),
+    (
+        "population_pyramid",
+        "Population pyramid",
+        "Residents by sex and five-year age group at the end of the measured period (mean over "
+        "replications), today's population beside the 2035 projection when both are in the study; "
+        "outlines repeat the first panel for comparison.",
+    ),
+)
+
+
+def _drawers(study: Study) -> dict[str, Callable[[Path], Path | None]]:
+    """The function that draws each plot of :data:`FIGURES` from the study's tables."""
+    s, jobs = study.summary, study.jobs
+    ok_jobs = jobs[jobs["status"] == "ok"] if "status" in jobs.columns else jobs
+    drawers: dict[str, Callable[[Path], Path | None]] = {
+        "kpi_comparison": lambda p: plots.plot_kpi_comparison(s, p),
+        "waits_utilisation": lambda p: plots.plot_waits_utilisation(
+            study.timeseries, p, warmup_days=warmup_days(study)
+        ),
+        "access_travel": lambda p: plots.plot_access_travel(s, p),
+        "avoidable_by_condition": lambda p: plots.plot_avoidable_by_condition(s, p),
+        "population_pyramid": lambda p: plots.plot_population_pyramid(s, p),
+    }
+    for metric, group in HEATMAP_KPIS:
+        drawers[f"heatmap_{metric}"] = lambda p, m=metric, g=group: plots.plot_sweep_heatmap(
+            s, ok_jobs, p, m, g
+        )
+    return drawers
+
+
+def make_plots(study: Study, folder: Path) -> list[Figure]:
+    """Draw every plot that the study's tables allow into ``folder``; return them in report order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = []
+    drawers = _drawers(study)
+    for key, title, caption in FIGURES:
+        try:
+            path = drawers[key](folder / f"{key}.png")
+        except Exception as exc:  # a plot that cannot be drawn must not cost the whole report
+            log.warning("plot %s not drawn: %r", key, exc)
+            path = None
+        if path is not None:
+            figures.append(Figure(key, title, caption, Path(path)))
+    return figures
+
+
+def embed(figure: Figure) -> str:
+    """A figure as HTML with its PNG inlined as base64."""
+    data = base64.b64encode(figure.path.read_bytes()).decode("ascii")
+    return (
+        f'<figure id="fig-{esc(figure.key)}"><h3>{esc(figure.title)}</h3>'
+        f'<img alt="{esc(figure.title)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{esc(figure.caption)}</figcaption></figure>"
+    )
+
+
+# ---------------------------------------------------------------------------- sections
+
+
+def _present(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """REPORT_KPIS that ``frame`` holds."""
+    if frame.empty:
+        return []
+    keys = set(zip(frame["metric"], frame["group"].astype(str), strict=True))
+    return [k for k in REPORT_KPIS if (k[1], k[2]) in keys]
+
+
+def headline_section(study: Study) -> str:
+    """Means and 95% CIs of the headline KPIs, one column per variant."""
+    s = study.summary
+    variants = plots.variants_of(s)
+    rows, classes, theme = [], [], None
+    index = s.set_index(["metric", "group", "variant"])
+    for kpi_theme, metric, group in _present(s):
+        if kpi_theme != theme:
+            theme = kpi_theme
+            rows.append([f"<strong>{esc(theme)}</strong>", "", *[""] * len(variants)])
+            classes.append("theme")
+        cells = []
+        unit = ""
+        for v in variants:
+            if (metric, group, v) in index.index:
+                r = index.loc[(metric, group, v)]
+                r = r.iloc[0] if isinstance(r, pd.DataFrame) else r
+                unit = unit or str(r.get("unit", ""))
+                cells.append(f"{fmt(r['mean'])}<br><small>{interval(r['ci_low'], r['ci_high'])}</small>")
+            else:
+                cells.append("–")
+        rows.append([esc(plots.label(metric, group)), esc(unit), *cells])
+        classes.append("")
+    header = ["KPI", "unit", *variants]
+    return (
+        "<h2 id='headline'>Headline KPIs: mean and 95% confidence interval</h2>"
+        "<p>Each cell is the mean over replications and, below it, the 95% confidence interval: intervals "
+        "made this way contain the model's true long-run mean in 95 of 100 studies. A wide interval "
+        "means more replications are needed before reading much into the number.</p>"
+        + table(header, rows, classes)
+        + "<details><summary>All KPIs of all variants (summary.csv)</summary>"
+        + frame_table(s)
+        + "</details>"
+    )
+
+
+def _difference_rows(diffs: pd.DataFrame, kpis: list[tuple[str, str, str]] | None) -> tuple[list, list]:
+    rows, classes = [], []
+    if kpis is not None:  # the chosen KPIs only, in their order within each variant
+        order = {(m, g): k for k, (_, m, g) in enumerate(kpis)}
+        rank = [order.get((m, str(g)), -1) for m, g in zip(diffs["metric"], diffs["group"], strict=True)]
+        variant_rank = {v: k for k, v in enumerate(dict.fromkeys(diffs["variant"]))}
+        diffs = diffs.assign(_rank=rank, _variant=diffs["variant"].map(variant_rank))
+        diffs = diffs[diffs["_rank"] >= 0].sort_values(["_variant", "_rank"], kind="stable")
+    for r in diffs.itertuples(index=False):
+        clear = excludes_zero(r.ci_low, r.ci_high)
+        rel = getattr(r, "rel_diff", float("nan"))
+        rel_text = "–" if pd.isna(rel) else f"{float(rel) * 100:+.1f}%"
+        rows.append([
+            esc(r.variant), esc(plots.label(r.metric, str(r.group))), esc(r.unit),
+            ("+" if float(r.mean_diff) > 0 else "") + fmt(r.mean_diff), interval(r.ci_low, r.ci_high),
+            rel_text, esc(int(r.n) if not pd.isna(r.n) else "–"), "● yes" if clear else "no",
+        ])  # fmt: skip
+        classes.append("clear" if clear else "")
+    return rows, classes
+
+
+def differences_section(study: Study) -> str:
+    """Paired differences against the reference variant, CIs that exclude 0 marked."""
+    diffs = study.differences
+    ref = reference_variant(study)
+    intro = (
+        f"<h2 id='differences'>Differences against {esc(ref)}</h2>"
+        f"<p>Each row is a variant minus <strong>{esc(ref)}</strong>, computed replication by replication "
+        "(replication <em>r</em> of every variant meets the same random events: common random numbers) "
+        "and then averaged, with a 95% confidence interval of the paired differences. "
+        "<strong>Highlighted rows (●)</strong> have an interval that excludes 0: the model shows a "
+        "difference larger than its own noise. Whether a higher value is better depends on the KPI.</p>"
+    )
+    if diffs.empty:
+        return intro + "<p class='note'>No differences table in this study (only one variant?).</p>"
+    header = ["variant", "KPI", "unit", "difference", "95% CI", "relative", "n", "CI excludes 0"]
+    rows, classes = _difference_rows(diffs, _present(diffs))
+    all_rows, all_classes = _difference_rows(diffs, None)
+    return (
+        intro
+        + table(header, rows, classes)
+        + "<details><summary>All KPIs (differences.csv)</summary>"
+        + table(header, all_rows, all_classes)
+        + "</details>"
+    )
+
+
+def scenarios_section(study: Study) -> str:
+    """Scenario names and descriptions, and the variants of the study."""
+    rows = [[f"<strong>{esc(k)}</strong>", esc(v or "–")] for k, v in scenario_descriptions(study).items()]
+    swept = plots.swept_params(study.jobs)
+    variants = plots.variants_of(study.summary)
+    return (
+        "<h2 id='scenarios'>Scenarios and variants</h2>"
+        + table(["scenario", "description"], rows)
+        + f"<p>{len(variants)} variant(s): "
+        + ", ".join(f"<code>{esc(v)}</code>" for v in variants)
+        + ". Swept: "
+        + (", ".join(f"<code>{esc(p)}</code>" for p in swept) or "nothing")
+        + ".</p>"
+    )
+
+
+def failures_section(study: Study) -> str:
+    """The jobs that did not finish, if any."""
+    failures = study.failures
+    if failures.empty:
+        return "<h2 id='failures'>Failed jobs</h2><p class='note'>Every job finished (status ok).</p>"
+    cols = [c for c in ("job", "variant", "scenario", "status", "overrides", "dir") if c in failures.columns]
+    return (
+        "<h2 id='failures'>Failed jobs</h2><p class='warn'>These jobs failed and are missing from every "
+        "table and plot; the status names the error.</p>" + frame_table(failures[cols])
+    )
+
+
+def _seeds(record: dict[str, Any]) -> tuple[str, str]:
+    seeds = record.get("seeds") or {}
+    reps = seeds.get("replications")
+    count = f"{len(reps)} ({reps[0]}–{reps[-1]})" if isinstance(reps, list) and reps else "–"
+    return esc(seeds.get("seed", "–")), esc(count)
+
+
+def manifest_section(study: Study) -> str:
+    """The reproducibility manifest: commit, packages, config hashes, seeds, overrides, status."""
+    m = study.manifest
+    facts = [
+        ["study directory", esc(study.path)],
+        ["source (multirun)", esc(m.get("source", "not recorded"))],
+        ["collated", esc(m.get("created", "not recorded"))],
+        ["git commit", f"<code>{esc(m.get('git_commit', 'not recorded'))}</code>"],
+    ]
+    commits = list(dict.fromkeys(str(r["git_commit"]) for r in study.job_records if r.get("git_commit")))
+    if commits and commits != [str(m.get("git_commit"))]:
+        facts.append(["git commit of the jobs", ", ".join(f"<code>{esc(c)}</code>" for c in commits)])
+    packages = [[esc(k), esc(v)] for k, v in (m.get("packages") or {}).items()]
+    rows = []
+    for r in study.job_records:
+        overrides = r.get("overrides", "")
+        overrides = " ".join(overrides) if isinstance(overrides, list) else str(overrides)
+        seed, reps = _seeds(r)
+        rows.append([
+            esc(r.get("job", "–")), esc(r.get("variant", r.get("scenario", "–"))), esc(r.get("status", "–")),
+            f"<code>{esc(r.get('config_hash', '–'))}</code>", seed, reps,
+            f"<code>{esc(overrides or '–')}</code>", fmt(r.get("wall_seconds", float("nan"))),
+        ])  # fmt: skip
+    rule = next((r["seeds"].get("rule") for r in study.job_records if isinstance(r.get("seeds"), dict)), None)
+    streams = sorted({s for r in study.job_records for s in (r.get("seeds") or {}).get("streams", [])})
+    header = ["job", "variant", "status", "config hash", "seed", "replications", "overrides", "wall s"]
+    return (
+        "<h2 id='manifest'>Reproducibility</h2>"
+        "<p>Everything needed to run any job again: the code version, the package versions, and per job "
+        "the hash of its full configuration, its seeds and its command-line overrides.</p>"
+        + table(["item", "value"], facts)
+        + "<h3>Packages</h3>"
+        + table(["package", "version"], packages)
+        + "<h3>Jobs</h3>"
+        + table(header, rows)
+        + (f"<p>Seeding rule: <code>{esc(rule)}</code>.</p>" if rule else "")
+        + (
+            "<details><summary>Random streams</summary><p>"
+            + ", ".join(f"<code>{esc(s)}</code>" for s in streams)
+            + "</p></details>"
+            if streams
+            else ""
+        )
+    )
+
+
+CONTENTS = (
+    ("scenarios", "Scenarios and variants"),
+    ("plots", "Plots"),
+    ("headline", "Headline KPIs"),
+    ("differences", "Differences against the reference"),
+    ("failures", "Failed jobs"),
+    ("manifest", "Reproducibility"),
+    ("stress-des", "Model description (STRESS-DES)"),
+)
+
+
+def render(study: Study, figures: list[Figure]) -> str:
+    """The whole report as one HTML document."""
+    title = f"Study {study.name}: patient flow in Danish primary care"
+    created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    contents = "".join(f"<li><a href='#{k}'>{esc(v)}</a></li>" for k, v in CONTENTS)
+    plots_html = "".join(embed(f) for f in figures) or "<p class='note'>No plots: the tables are empty.</p>"
+    experiment = study.manifest.get("experiment") or {}
+    parts = [
+        "<!DOCTYPE html>",
+        "<html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        f"<p>Experiment <strong>{esc(experiment.get('name', study.name))}</strong>: "
+        f"{esc(experiment.get('description', ''))} Report written {esc(created)} "
+        "by <code>sim report</code>.</p>",
+        f"<nav><strong>Contents</strong><ol>{contents}</ol></nav>",
+        scenarios_section(study),
+        f"<h2 id='plots'>Plots</h2>{plots_html}",
+        headline_section(study),
+        differences_section(study),
+        failures_section(study),
+        manifest_section(study),
+        f"<h2 id='stress-des'>Model description (STRESS-DES)</h2><p>Structured after the STRESS-DES "
+        f"reporting guideline for discrete-event simulation (Monks et al. 2019).</p>{stress_des(study)}",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def build_report(study_dir: Path | str, out: Path | str | None = None) -> Path:
+    """Write the report of the study at ``study_dir`` (default ``<study>/report.html``); return its path."""
+    study = load_study(study_dir)
+    out = Path(out) if out is not None else study.path / "report.html"
+    figures = make_plots(study, study.path / "plots")
+    write_atomic(out, render(study, figures))
+    log.info("report written to %s (%d plots)", out, len(figures))
+    return out
