@@ -47,6 +47,23 @@ def practice_access_hours(model: SimModel) -> Iterator[Row]:
         for kind in sorted({row[0] for row in per_practice}):
             part = sum(row[1] * row[col] for row in per_practice if row[0] == kind)
             yield metric, kind, 1000.0 * _rate(part, residents), unit
+    yield from _access_by_area(model, working, unit)
+
+
+def _access_by_area(model: SimModel, working: list, unit: str) -> Iterator[Row]:
+    """Access hours per 1,000 residents of each area type: each listed resident carries the
+    practice's GP-staffed hours divided by its list, so the areas add up to the whole."""
+    pop = model.population
+    listed = model.rules["list_management"].listed(model)
+    share = np.zeros(len(model.practices))
+    for p in working:
+        share[p.index] = p.gp_fte * _weekly_hours(p)[0] / listed[p.index] if listed[p.index] else 0.0
+    person = np.flatnonzero(pop.alive)
+    practice = pop.practice[person]
+    value = np.where(practice >= 0, share[np.maximum(practice, 0)], 0.0)
+    for a, name in enumerate(pop.area_names):
+        sel = pop.area[person] == a
+        yield "access_hours_per_week_per_1000", name, 1000.0 * _rate(value[sel].sum(), sel.sum()), unit
 
 
 def practice_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
