@@ -6,9 +6,8 @@ PYTHON ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bi
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-RUN_DIR ?= results/default
 
-.PHONY: venv run test lint bench clean chromium
+.PHONY: venv run study test lint bench clean chromium
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python 3.12 or newer found; install it or run make PYTHON=/path/to/python3.12"; exit 1; }
@@ -19,11 +18,23 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## make run: set up, run the default study (baseline, municipality size), write results and plots
+## make run: set up, run a small compare_organisation study (4 scenarios x 3 replications at
+## municipality size), collate it and write its report and plots under results/compare_organisation/
 run: venv
-	rm -rf $(RUN_DIR)
-	$(BIN)/sim replications=4 workers=2 hydra.run.dir=$(RUN_DIR)
-	@echo "results and plots in $(RUN_DIR)/ (kpis.csv, timeseries.parquet, kpis.png, timeseries.png, manifest.json)"
+	$(MAKE) --no-print-directory study STUDY=compare_organisation SWEEP_ARGS="replications=3"
+
+## make study STUDY=<experiment> [SWEEP_ARGS="replications=3 population.size=20000"]: the sweep of
+## configs/experiment/<experiment>.yaml on this machine, then sim collate and sim report. Failed jobs
+## are listed in the report and make the target fail after the report is written.
+STUDY ?= compare_organisation
+SWEEP_ARGS ?=
+SWEEP_DIR = results/multirun/$(STUDY)/latest
+study: venv
+	rm -rf $(SWEEP_DIR) results/$(STUDY)
+	$(BIN)/sim -m experiment=$(STUDY) hydra/launcher=joblib hydra.launcher.n_jobs=2 \
+		hydra.sweep.dir=$(SWEEP_DIR) $(SWEEP_ARGS); status=$$?; \
+	$(BIN)/sim collate $(SWEEP_DIR) --out results/$(STUDY) && $(BIN)/sim report results/$(STUDY) && \
+	echo "report: results/$(STUDY)/report.html; tables and plots/ beside it" && exit $$status
 
 ## make test: set up, lint, and run the whole test suite
 test: venv lint chromium
