@@ -37,7 +37,7 @@ not a second clock: SimPy's ``env.now`` (minutes) is the only time.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import mesa
 import numpy as np
@@ -106,6 +106,7 @@ class SimModel(mesa.Model):
             }
         )
         self._episode_id = 0
+        self._progress: Callable[[int], None] | None = None
         self._readmission_id = READMISSION_IDS
         self._deferred: dict[int, list[Requests]] = {}  # needs put off, by the day they are taken up
         self._followups: dict[int, list[EpisodeState]] = {}  # GP follow-ups asked for, by booking day
@@ -125,8 +126,10 @@ class SimModel(mesa.Model):
         )
 
     # ------------------------------------------------------------------ running
-    def run(self) -> Recorder:
-        """Simulate warm-up and measured days; return the records of the run."""
+    def run(self, progress: Callable[[int], None] | None = None) -> Recorder:
+        """Simulate warm-up and measured days; return the records of the run. ``progress`` is
+        called with 1 after each simulated day (for a progress bar)."""
+        self._progress = progress
         self.env.process(self._clock())
         self.env.run(until=self.calendar.total_days * MINUTES_PER_DAY)
         offered, used = self.diaries.today()
@@ -150,6 +153,8 @@ class SimModel(mesa.Model):
                 offered, used = self.diaries.advance(weekday_of)
                 self.recorder.close_day(day - 1, offered, used)
             self.daily_tick(day)
+            if self._progress:
+                self._progress(1)
             yield self.env.timeout(MINUTES_PER_DAY)
 
     # ------------------------------------------------------------------ ticks

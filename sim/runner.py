@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sim.calendar import DAYS_PER_YEAR
 from sim.config.schema import SimConfig
 from sim.metrics import compute_kpis, compute_timeseries
 from sim.model import SimModel
@@ -37,11 +38,19 @@ class Results:
     info: dict = field(default_factory=dict)
 
 
-def run_replication(config: SimConfig, replication: int) -> Results:
-    """Simulate replication ``replication`` of ``config`` and return its tables."""
+def simulated_days(config: SimConfig) -> int:
+    """Days one replication simulates: warm-up and measured period."""
+    return config.warmup_days + round(config.years * DAYS_PER_YEAR)
+
+
+def run_replication(
+    config: SimConfig, replication: int, progress: Callable[[int], None] | None = None
+) -> Results:
+    """Simulate replication ``replication`` of ``config`` and return its tables (``progress``
+    is called with 1 after each simulated day)."""
     start = time.perf_counter()
     model = SimModel(config, replication)
-    model.run()
+    model.run(progress)
     kpis = pd.DataFrame(compute_kpis(model), columns=["metric", "group", "value", "unit"])
     kpis.insert(0, "seed", config.seed)
     kpis.insert(0, "replication", replication)
@@ -72,7 +81,9 @@ def run(
 ) -> Results:
     """Run every replication of ``config``; ``workers`` > 1 uses a process pool.
 
-    ``progress`` is called with 1 after each finished replication (for a progress bar).
+    ``progress`` is called with the number of simulated days done, after each day when the
+    replications run here and after each replication when they run in a pool; the total is
+    ``replications * simulated_days(config)`` (for a progress bar).
     """
     check(config)
     workers = config.workers if workers is None else workers
@@ -84,14 +95,12 @@ def run(
             for part in pool.map(run_replication, [config] * len(reps), reps):
                 parts.append(part)
                 if progress:
-                    progress(1)
+                    progress(simulated_days(config))
     else:
         parts = []
         for r in reps:
-            parts.append(run_replication(config, r))
+            parts.append(run_replication(config, r, progress))
             log.info("replication %d done in %.1f s", r, parts[-1].info["wall_seconds"])
-            if progress:
-                progress(1)
     return Results(
         kpis=pd.concat([p.kpis for p in parts], ignore_index=True),
         timeseries=pd.concat([p.timeseries for p in parts], ignore_index=True),

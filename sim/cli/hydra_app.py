@@ -21,10 +21,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
-from tqdm import tqdm
 
 from sim.cli.compose import compose_config, config_dir, register_schema
 from sim.cli.errors import describe
+from sim.cli.progress import day_bar
 from sim.config import ConfigError, config_hash, from_dict
 from sim.config.schema import SimConfig
 from sim.output import clear_results, write_manifest, write_tables
@@ -142,13 +142,7 @@ def task(cfg: DictConfig) -> None:
         clear_results(outdir)
         if os.environ.get(FAULT_ENV) == config.scenario.name:
             raise RuntimeError(f"fault injected for scenario {config.scenario.name} ({FAULT_ENV})")
-        with tqdm(
-            total=config.replications,
-            desc=f"{config.scenario.name}",
-            unit="rep",
-            disable=None,
-            file=sys.stderr,
-        ) as bar:
+        with day_bar(config, config.scenario.name) as bar:
             results = run(config, progress=bar.update)
         write_tables(
             results.kpis,

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pandas as pd
-from tqdm import tqdm
 
 from sim.cli.errors import describe
+from sim.cli.progress import day_bar
 from sim.metrics.warmup import replication_tables, warmup_rows, welch_table
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def run_pilot(config: SimConfig, replications: int, workers: int | None) -> Resu
         replications=replications,
         output=dataclasses.replace(config.output, timeseries=True),
     )
-    with tqdm(total=replications, desc="pilot replications", unit="rep", file=sys.stderr) as bar:
+    with day_bar(pilot, "pilot") as bar:
         return sim.run(pilot, workers=workers, progress=bar.update)
 
 
