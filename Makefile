@@ -31,7 +31,7 @@ SWEEP_ARGS ?=
 SWEEP_DIR = results/multirun/$(STUDY)/latest
 study: venv
 	rm -rf $(SWEEP_DIR) results/$(STUDY)
-	$(BIN)/sim -m experiment=$(STUDY) hydra/launcher=joblib hydra.launcher.n_jobs=2 \
+	$(BIN)/sim -m experiment=$(STUDY) hydra/launcher=local \
 		hydra.sweep.dir=$(SWEEP_DIR) $(SWEEP_ARGS); status=$$?; \
 	$(BIN)/sim collate $(SWEEP_DIR) --out results/$(STUDY) && $(BIN)/sim report results/$(STUDY) && \
 	echo "report: results/$(STUDY)/report.html; tables and plots/ beside it" && exit $$status

@@ -4,7 +4,7 @@ Examples::
 
     sim                                            # baseline, default size
     sim scenario=health_houses replications=5      # another scenario
-    sim -m scenario=baseline,health_houses hydra/launcher=joblib   # a sweep
+    sim -m scenario=baseline,health_houses hydra/launcher=local   # a sweep
     sim check-calibration --size 20000 --replications 3   # targets beside simulated values
 
 ``check-calibration`` is a subcommand of its own (sim/cli/calibration_cmd.py); it is

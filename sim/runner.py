@@ -89,6 +89,10 @@ def run(
     workers = config.workers if workers is None else workers
     reps = range(config.replications)
     if workers > 1 and config.replications > 1:
+        if multiprocessing.get_start_method(allow_none=True) not in multiprocessing.get_all_start_methods():
+            # inside a joblib (loky) job the default start method is "loky", which forkserver
+            # children cannot resolve: make forkserver the default of this process
+            multiprocessing.set_start_method("forkserver", force=True)
         context = multiprocessing.get_context("forkserver")  # no fork of a threaded parent
         with ProcessPoolExecutor(max_workers=min(workers, config.replications), mp_context=context) as pool:
             parts = []
