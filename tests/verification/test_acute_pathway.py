@@ -49,7 +49,6 @@ def pathway() -> SimModel:
     return run(["services.acute_function.treat_at_home_default=0.2"], years=0.3)
 
 
-
 def test_out_of_hours_patients_left_at_closing_turn_to_the_day_services(pathway):
     """An out-of-hours patient whose clinic closes before the consultation (triaged just
     before 08:00) turns to the own practice or goes on, instead of waiting until 16:00."""
@@ -62,6 +61,7 @@ def test_out_of_hours_patients_left_at_closing_turn_to_the_day_services(pathway)
     turned = np.array([p.startswith("ooh>practice") for p in ep["path"]])
     hour = ep["onset"][turned] % MINUTES_PER_DAY / 60
     assert np.all((hour > 6) & (hour < 8))
+
 
 def test_every_episode_ends_in_exactly_one_outcome(pathway):
     ep = pathway.recorder.episode_table()
