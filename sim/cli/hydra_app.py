@@ -27,7 +27,7 @@ from sim.cli.errors import describe
 from sim.cli.progress import day_bar
 from sim.config import ConfigError, config_hash, from_dict
 from sim.config.schema import SimConfig
-from sim.output import clear_results, write_manifest, write_tables
+from sim.output import clear_results, git_commit, write_manifest, write_tables
 from sim.runner import check, run
 
 log = logging.getLogger("sim")
@@ -100,7 +100,8 @@ def prevalidate(argv: list[str]) -> str | None:
 
 
 def already_done(outdir: Path, config: SimConfig) -> bool:
-    """True when ``outdir`` holds an ``ok`` run of the same configuration (a sweep re-run)."""
+    """True when ``outdir`` holds an ``ok`` run of the same configuration on the same commit
+    (a sweep re-run; uncommitted changes to the code are not seen)."""
     try:
         manifest = json.loads((outdir / "manifest.json").read_text())
     except (OSError, json.JSONDecodeError):
@@ -108,6 +109,7 @@ def already_done(outdir: Path, config: SimConfig) -> bool:
     return (
         manifest.get("status") == "ok"
         and manifest.get("config_hash") == config_hash(config)
+        and manifest.get("git_commit") == git_commit()
         and any((outdir / name).exists() for name in ("kpis.parquet", "kpis.csv"))
     )
 
