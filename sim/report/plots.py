@@ -103,6 +103,25 @@ LABELS: dict[str, str] = {
 }
 
 # strata in plain words; strata not listed are shown with spaces for underscores
+# swept parameters in plain words, with their unit (other keys show their last three parts)
+PARAM_LABELS: dict[str, str] = {
+    "demand.nurse_eligible_share": "share of consultations a nurse could handle",
+    "organisation.practice_types.health_house.nurses_per_gp": "nurses per GP in health houses",
+    "services.acute_function.shifts.day.nurses": "acute-team nurses on the day shift",
+    "services.acute_function.shifts.evening.nurses": "acute-team nurses on the evening shift",
+    "services.acute_function.shifts.night.nurses": "acute-team nurses on the night shift",
+    "organisation.merge.types.solo": "share of solo practices merged into houses",
+    "organisation.merge.types.partnership": "share of partnerships merged into houses",
+    "services.satellite.sessions_per_week": "satellite clinic sessions per week",
+    "services.acute_function.treat_at_home_default": "share the acute team treats at home",
+}
+
+
+def param_label(key: str) -> str:
+    """A swept parameter in plain words (its config key when there is no label yet)."""
+    return PARAM_LABELS.get(key, f"{'.'.join(key.split('.')[-3:])} (swept value)")
+
+
 GROUP_LABELS: dict[str, str] = {
     "all": "",
     "gp": "GPs",
@@ -409,11 +428,13 @@ def _heat_panel(ax: plt.Axes, rows: pd.DataFrame, x: str, y: str, unit: str, fig
     image = ax.imshow(grid.to_numpy(float), origin="lower", aspect="auto", cmap="viridis")
     for (i, j), value in np.ndenumerate(grid.to_numpy(float)):
         if np.isfinite(value):
-            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=8, color="white")
+            r, g, b, _ = image.cmap(image.norm(value))
+            ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"  # legible on the cell
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=8, color=ink)
     ax.set_xticks(range(len(xs)), xs)
     ax.set_yticks(range(len(ys)), ys)
-    ax.set_xlabel(f"{'.'.join(x.split('.')[-3:])} (swept value)")
-    ax.set_ylabel(f"{'.'.join(y.split('.')[-3:])} (swept value)")
+    ax.set_xlabel(param_label(x))
+    ax.set_ylabel(param_label(y))
     fig.colorbar(image, ax=ax, label=unit or "value")
 
 
