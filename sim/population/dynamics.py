@@ -1,7 +1,8 @@
 """Population change: a yearly plan of births, deaths and migration, applied day by day.
 
 At each yearly tick (day 0, then the first day of each measured year) everyone ages to
-the tick, their conditions, frailty, home care and living arrangements are derived anew,
+the tick, their conditions, frailty, home care and living arrangements are derived anew
+(conditions topped up so that prevalence by age holds among the survivors),
 and the coming interval's events are drawn: who dies and on which day (from the life
 table and each person's hazard ratio), how many are born and move in or out, and on
 which days. People who will arrive already get an index, not yet alive. Each day the
@@ -19,7 +20,7 @@ from sim.calendar import DAYS_PER_YEAR
 from sim.config.schema import PopulationConfig
 from sim.population.mortality import death_probability
 from sim.population.state import BAND_EDGES, Population
-from sim.population.synth import derive, draw_ages, make_persons
+from sim.population.synth import derive, draw_ages, make_persons, top_up_conditions
 from sim.rng import Streams
 
 BIRTH, IMMIGRATION, DEATH, EMIGRATION, BAND_UP = 0, 1, 2, 3, 4
@@ -96,6 +97,9 @@ def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int
     age_to(pop, day)
     alive = np.flatnonzero(pop.alive)
     derive(pop, cfg, day, alive)
+    if not pop.alive.all():  # people have died: survivors are selected, top up (not a fresh synthesis)
+        top_up_conditions(pop, cfg, day, alive)
+        derive(pop, cfg, day, alive)  # frailty and home care follow the conditions
     years = length / DAYS_PER_YEAR
     n_alive = len(alive)
 

@@ -79,6 +79,28 @@ def prevalence(cond: ConditionConfig, age: np.ndarray, female: np.ndarray) -> np
     return expit(np.interp(age, x, y) + np.where(female, shift, -shift))
 
 
+def top_up_conditions(pop: Population, cfg: PopulationConfig, day: int, who: np.ndarray) -> None:
+    """Hold prevalence by age and sex among the living ``who``: where deaths of the ill have left
+    a single-year age and sex group below its expected count of a condition, give the condition
+    to the members without it who have the highest liability (incidence that replaces what
+    mortality selects away; clustering is kept, and a condition once had is kept)."""
+    age = pop.age_on(day)[who].astype(int)
+    key = age * 2 + pop.female[who].astype(int)
+    n_keys = int(key.max()) + 1 if len(key) else 0
+    for bit, cond in enumerate(cfg.conditions.values()):
+        has = ((pop.conditions[who] >> bit) & 1).astype(bool)
+        expected = np.bincount(
+            key, weights=prevalence(cond, age.astype(float), pop.female[who]), minlength=n_keys
+        )
+        deficit = np.maximum(np.rint(expected) - np.bincount(key, weights=has, minlength=n_keys), 0)
+        cand = np.flatnonzero(~has)
+        order = np.lexsort((-pop.liability[who[cand], bit], key[cand]))
+        sorted_keys = key[cand][order]
+        rank = np.arange(len(order)) - np.searchsorted(sorted_keys, sorted_keys, side="left")
+        chosen = who[cand[order[rank < deficit[sorted_keys]]]]
+        pop.conditions[chosen] |= np.uint16(1 << bit)
+
+
 def derive(pop: Population, cfg: PopulationConfig, day: int, who: np.ndarray | None = None) -> None:
     """Recompute conditions, frailty, home care, living alone and band from age on ``day``."""
     who = np.arange(pop.n) if who is None else who
