@@ -95,7 +95,7 @@ def test_a_failed_job_is_listed_the_rest_collated_and_a_rerun_skips_ok_jobs(tmp_
     proc = sim_cli(*args, env={"SIM_FAIL_SCENARIO": "acute_function"})
     assert proc.returncode == 1, proc.stderr[-2000:]  # a sweep with a failed job fails...
     assert "1 job(s) of the sweep failed" in proc.stderr
-    assert len(list(sweep.glob("*/kpis.parquet"))) == 3  # ... but the other jobs ran
+    assert len(list(sweep.glob("*/kpis.parquet"))) == 4  # ... but the other jobs ran
 
     proc = sim_cli("collate", str(sweep), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -103,14 +103,14 @@ def test_a_failed_job_is_listed_the_rest_collated_and_a_rerun_skips_ok_jobs(tmp_
     assert list(failures["scenario"]) == ["acute_function"]
     assert "fault injected" in failures["status"].iloc[0]
     summary = pd.read_csv(out / "summary.csv")
-    assert set(summary["variant"]) == {"baseline", "health_houses", "health_houses_plus"}
+    assert set(summary["variant"]) == {"baseline", "health_houses", "health_houses_plus", "ageing_2035"}
     assert summary["n"].max() == 2  # undefined KPIs (no event in a tiny run) count fewer
     assert (summary[summary["metric"] == "population"]["n"] == 2).all()
     diffs = pd.read_csv(out / "differences.csv")
-    assert set(diffs["variant"]) == {"health_houses", "health_houses_plus"}
+    assert set(diffs["variant"]) == {"health_houses", "health_houses_plus", "ageing_2035"}
     assert (diffs["reference"] == "baseline").all()
     access = diffs[(diffs["metric"] == "access_hours_per_week_per_1000") & (diffs["group"] == "all")]
-    assert (access["ci_low"] > 0).all()  # houses open longer with the same GPs
+    assert (access[access["variant"] != "ageing_2035"]["ci_low"] > 0).all()  # houses open longer
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["jobs_failed"] == 1 and manifest["experiment"]["name"] == "compare_organisation"
     proc = sim_cli("report", str(out))
@@ -121,6 +121,6 @@ def test_a_failed_job_is_listed_the_rest_collated_and_a_rerun_skips_ok_jobs(tmp_
     before = {p: p.stat().st_mtime_ns for p in sweep.glob("*/kpis.parquet")}
     proc = sim_cli(*args)  # the fault is gone: the failed job runs, the ok jobs are skipped
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stderr.count("skipped") == 3
+    assert proc.stderr.count("skipped") == 4
     assert {p: p.stat().st_mtime_ns for p in before} == before
-    assert len(list(sweep.glob("*/kpis.parquet"))) == 4
+    assert len(list(sweep.glob("*/kpis.parquet"))) == 5
