@@ -164,11 +164,13 @@ def load_tables(jobs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
-    """Mean and t-based 95% CI over replications per variant, scenario, metric, group, unit."""
+    """Mean and t-based 95% CI over replications per variant, scenario, metric, group, unit
+    (those of these columns that ``kpis`` has)."""
+    keys = [c for c in KEYS if c in kpis.columns]
     rows = []
-    for key, part in kpis.groupby(KEYS, sort=False, dropna=False):
+    for key, part in kpis.groupby(keys, sort=False, dropna=False):
         rows.append((*key, *mean_ci(part["value"].to_numpy())))
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    return pd.DataFrame(rows, columns=[*keys, "mean", "ci_low", "ci_high", "n"])
 
 
 def choose_reference(variants: list[str], scenarios: dict[str, str], wanted: str | None = None) -> str:

@@ -10,26 +10,22 @@ with facts of the study.
 from __future__ import annotations
 
 import base64
-import html
 import logging
-import math
 import os
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from string import Template
 from typing import Any
 
 import pandas as pd
 
 from sim.report import plots
-from sim.report.study import Study, distinct, load_study
+from sim.report.markup import esc, excludes_zero, fmt, frame_table, interval, table
+from sim.report.stress_des import reference_variant, scenario_descriptions, stress_des, warmup_days
+from sim.report.study import Study, load_study
 
 log = logging.getLogger(__name__)
-
-TEMPLATE = Path(__file__).with_name("stress_des.md")
 
 # KPIs of the report's tables: (theme, metric, group)
 REPORT_KPIS: tuple[tuple[str, str, str], ...] = (
@@ -92,204 +88,6 @@ class Figure:
     title: str
     caption: str
     path: Path
-
-
-# ---------------------------------------------------------------------------- formatting
-
-
-def esc(value: Any) -> str:
-    """Text escaped for HTML."""
-    return html.escape(str(value), quote=True)
-
-
-def fmt(x: Any) -> str:
-    """A number with digits that suit its size; '–' for missing values."""
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return esc(x)
-    if math.isnan(x):
-        return "–"
-    size = abs(x)
-    digits = 0 if size >= 100 else 1 if size >= 10 else 2 if size >= 1 else 3
-    return f"{x:,.{digits}f}"
-
-
-def interval(low: Any, high: Any) -> str:
-    """A 95% confidence interval as text, '–' when unknown (fewer than two replications)."""
-    if pd.isna(low) or pd.isna(high):
-        return "–"
-    return f"{fmt(low)} to {fmt(high)}"
-
-
-def excludes_zero(low: Any, high: Any) -> bool:
-    """Whether a confidence interval lies wholly above or wholly below 0."""
-    return not (pd.isna(low) or pd.isna(high)) and (float(low) > 0 or float(high) < 0)
-
-
-def table(header: Sequence[str], rows: Iterable[Sequence[str]], classes: Iterable[str] = ()) -> str:
-    """An HTML table; cells are given as HTML (escape text first), numbers marked ``num``."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    rows, classes = list(rows), list(classes)
-    classes += [""] * (len(rows) - len(classes))
-    body = []
-    for row, cls in zip(rows, classes, strict=True):
-        cells = "".join(f'<td class="num">{c}</td>' if _numeric(c) else f"<td>{c}</td>" for c in row)
-        body.append(f'<tr class="{cls}">{cells}</tr>' if cls else f"<tr>{cells}</tr>")
-    table_html = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    return f'<div class="scroll">{table_html}</div>'
-
-
-def _numeric(cell: str) -> bool:
-    return bool(re.fullmatch(r"[-+−–]?[\d,.]+( to [-+]?[\d,.]+)?%?|–", cell))
-
-
-def frame_table(frame: pd.DataFrame) -> str:
-    """A whole DataFrame as an HTML table (numbers formatted, text escaped)."""
-    rows = [[fmt(v) if isinstance(v, float) else esc(v) for v in r] for r in frame.itertuples(index=False)]
-    return table(list(frame.columns), rows)
-
-
-# ---------------------------------------------------------------------------- markdown subset
-
-
-def _inline(text: str) -> str:
-    """Inline markdown of the template: `code`, **bold**, *italic* (after escaping)."""
-    text = esc(text)
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
-    text = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
-    return re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?!\w)", r"<em>\1</em>", text)
-
-
-def render_markdown(text: str, shift: int = 0) -> str:
-    """HTML of a small markdown subset: headings, paragraphs, bullet lists, fenced code."""
-    out: list[str] = []
-    para: list[str] = []
-    items: list[str] = []
-    code: list[str] | None = None
-
-    def flush() -> None:
-        if para:
-            out.append(f"<p>{_inline(' '.join(para))}</p>")
-            para.clear()
-        if items:
-            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    for line in text.splitlines():
-        if code is not None:
-            if line.startswith("```"):
-                out.append(f"<pre>{esc(chr(10).join(code))}</pre>")
-                code = None
-            else:
-                code.append(line)
-        elif line.startswith("```"):
-            flush()
-            code = []
-        elif heading := re.match(r"^(#{1,6})\s+(.*)", line):
-            flush()
-            level = min(6, len(heading[1]) + shift)
-            out.append(f"<h{level}>{_inline(heading[2])}</h{level}>")
-        elif line.startswith("- "):
-            if para:
-                flush()
-            items.append(line[2:].strip())
-        elif not line.strip():
-            flush()
-        elif items and line.startswith("  "):
-            items[-1] += " " + line.strip()
-        else:
-            if items:
-                flush()
-            para.append(line.strip())
-    flush()
-    return "\n".join(out)
-
-
-# ---------------------------------------------------------------------------- facts
-
-
-def scenario_descriptions(study: Study) -> dict[str, str]:
-    """Scenario name to description (empty when scenarios.csv has none)."""
-    out = {}
-    if not study.scenarios.empty and "scenario" in study.scenarios.columns:
-        for row in study.scenarios.itertuples(index=False):
-            out[str(row.scenario)] = str(getattr(row, "description", "") or "")
-    for name in study.summary.get("scenario", pd.Series(dtype=str)).dropna().unique():
-        out.setdefault(str(name), "")
-    return out
-
-
-def reference_variant(study: Study) -> str:
-    """The variant the differences are taken against."""
-    diffs = study.differences
-    if not diffs.empty and "reference" in diffs.columns and len(diffs["reference"].dropna()):
-        return str(diffs["reference"].dropna().iloc[0])
-    return "baseline"
-
-
-def warmup_days(study: Study) -> int:
-    """The warm-up of the study's jobs when they share one, else 0."""
-    value = distinct(study, "warmup_days")
-    return int(value) if value.isdigit() else 0
-
-
-def study_facts(study: Study) -> dict[str, str]:
-    """Values for the STRESS-DES template, from the study's tables and manifests."""
-    manifest = study.manifest
-    experiment = manifest.get("experiment") or {}
-    jobs = study.jobs
-    statuses = jobs["status"] if "status" in jobs.columns else pd.Series(dtype=str)
-    packages = manifest.get("packages") or {}
-    scenarios = scenario_descriptions(study)
-    swept = [p for p in plots.swept_params(jobs) if p != "scenario"]
-    rules = [f"`{family}={distinct(study, f'rules.{family}.name')}`" for family in RULE_FAMILIES]
-    variants = plots.variants_of(study.summary) if len(study.summary) else []
-    return {
-        "study": study.name,
-        "experiment_name": str(experiment.get("name", "not recorded")),
-        "experiment_description": str(experiment.get("description", "") or "no description recorded."),
-        "scenario_list": "\n".join(
-            f"- **{name}**: {text or 'no description'}" for name, text in scenarios.items()
-        ),
-        "swept": ", ".join(f"`{p}`" for p in swept) or "none",
-        "reference": reference_variant(study),
-        "kpi_count": str(study.summary["metric"].nunique()) if "metric" in study.summary else "0",
-        "rules": ", ".join(rules),
-        "population_preset": distinct(study, "population.name"),
-        "population_size": distinct(study, "population.size", thousands=True),
-        "start_year": distinct(study, "start_year"),
-        "projection_years": distinct(study, "population.projection_years"),
-        "reference_population": distinct(study, "services.reference_population", thousands=True),
-        "warmup_days": distinct(study, "warmup_days"),
-        "years": distinct(study, "years"),
-        "replications": distinct(study, "replications"),
-        "seed": distinct(study, "seed"),
-        "variant_count": str(len(variants)),
-        "job_count": str(len(jobs) or len(manifest.get("jobs", []))),
-        "failed_count": str(int((statuses != "ok").sum())),
-        "python_version": str(packages.get("python", "(not recorded)")),
-        "package_versions": ", ".join(f"{k} {v}" for k, v in packages.items() if k != "python")
-        or "not recorded",
-        "git_commit": str(manifest.get("git_commit", "not recorded")),
-    }
-
-
-RULE_FAMILIES = (
-    "care_seeking",
-    "triage",
-    "booking",
-    "escalation",
-    "admission",
-    "list_management",
-    "workforce",
-)
-
-
-def stress_des(study: Study) -> str:
-    """The STRESS-DES model description of the study as HTML."""
-    text = Template(TEMPLATE.read_text()).substitute(study_facts(study))
-    return render_markdown(text, shift=1)
 
 
 # ---------------------------------------------------------------------------- plots

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from sim.cli import report_cmd
-from sim.report.html import render_markdown
+from sim.report.markup import render_markdown
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 STRESS_DES = ("1 Objectives", "2 Logic", "3 Data", "4 Experimentation", "5 Implementation", "6 Code access")
