@@ -21,40 +21,14 @@ from typing import Any
 import pandas as pd
 
 from sim.report import plots
+from sim.report.labels import HEATMAP_KPIS, REPORT_KPIS
 from sim.report.markup import esc, excludes_zero, fmt, frame_table, interval, table
 from sim.report.stress_des import reference_variant, scenario_descriptions, stress_des, warmup_days
 from sim.report.study import Study, load_study
+from sim.report.variants import swept_params, variants_of
 
 log = logging.getLogger(__name__)
 
-# KPIs of the report's tables: (theme, metric, group)
-REPORT_KPIS: tuple[tuple[str, str, str], ...] = (
-    ("Access", "routine_wait_days_mean", "all"),
-    ("Access", "routine_wait_days_p90", "all"),
-    ("Access", "same_day_share", "all"),
-    ("Access", "days_to_third_available", "all"),
-    ("Access", "access_hours_per_week_per_1000", "all"),
-    ("Access", "evening_access_hours_per_week_per_1000", "all"),
-    ("Access", "residents_without_gp_per_1000", "all"),
-    ("Access", "travel_minutes_mean", "all"),
-    ("Use and capacity", "gp_contacts_per_person_year", "all"),
-    ("Use and capacity", "utilisation", "gp"),
-    ("Use and capacity", "utilisation", "nurse"),
-    ("Use and capacity", "requests_unmet", "all"),
-    ("Acute care", "ooh_contacts_per_1000", "all"),
-    ("Acute care", "ed_visits_per_1000", "all"),
-    ("Acute care", "admissions_per_1000_65plus", "all"),
-    ("Acute care", "avoidable_admissions_per_1000_65plus", "all"),
-    ("Acute care", "readmissions_30d_share", "65+"),
-    ("Acute care", "bed_days_per_1000_65plus", "all"),
-    ("Acute care", "acute_team_visits_per_1000_65plus", "all"),
-    ("Acute care", "acute_team_response_minutes_p90", "all"),
-    ("Population", "population", "all"),
-    ("Population", "share_65plus", "all"),
-    ("Population", "share_80plus", "all"),
-    ("Cost", "cost_dkk_per_capita", "total"),
-)
-HEATMAP_KPIS = (("routine_wait_days_mean", "all"), ("avoidable_admissions_per_1000_65plus", "all"))
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 2em auto;
@@ -199,7 +173,7 @@ def _present(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
 def headline_section(study: Study) -> str:
     """Means and 95% CIs of the headline KPIs, one column per variant."""
     s = study.summary
-    variants = plots.variants_of(s)
+    variants = variants_of(s)
     rows, classes, theme = [], [], None
     index = s.set_index(["metric", "group", "variant"])
     for kpi_theme, metric, group in _present(s):
@@ -282,8 +256,8 @@ def differences_section(study: Study) -> str:
 def scenarios_section(study: Study) -> str:
     """Scenario names and descriptions, and the variants of the study."""
     rows = [[f"<strong>{esc(k)}</strong>", esc(v or "–")] for k, v in scenario_descriptions(study).items()]
-    swept = plots.swept_params(study.jobs)
-    variants = plots.variants_of(study.summary)
+    swept = swept_params(study.jobs)
+    variants = variants_of(study.summary)
     return (
         "<h2 id='scenarios'>Scenarios and variants</h2>"
         + table(["scenario", "description"], rows)

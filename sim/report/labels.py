@@ -1,4 +1,4 @@
-"""KPIs, strata and swept parameters in plain words, for plots and the report."""
+"""KPIs, strata and swept parameters in plain words, and the KPIs the report shows by theme."""
 
 from __future__ import annotations
 
@@ -134,3 +134,33 @@ def label(metric: str, group: str = "all") -> str:
     """A KPI and its stratum in plain words, e.g. 'Clinician time used (GPs)'."""
     text = LABELS.get(metric, metric.replace("_", " ").capitalize())
     return f"{text} ({group_label(group)})" if group != "all" else text
+
+
+# KPIs of the report's tables: (theme, metric, group)
+REPORT_KPIS: tuple[tuple[str, str, str], ...] = (
+    ("Access", "routine_wait_days_mean", "all"),
+    ("Access", "routine_wait_days_p90", "all"),
+    ("Access", "same_day_share", "all"),
+    ("Access", "days_to_third_available", "all"),
+    ("Access", "access_hours_per_week_per_1000", "all"),
+    ("Access", "evening_access_hours_per_week_per_1000", "all"),
+    ("Access", "residents_without_gp_per_1000", "all"),
+    ("Access", "travel_minutes_mean", "all"),
+    ("Use and capacity", "gp_contacts_per_person_year", "all"),
+    ("Use and capacity", "utilisation", "gp"),
+    ("Use and capacity", "utilisation", "nurse"),
+    ("Use and capacity", "requests_unmet", "all"),
+    ("Acute care", "ooh_contacts_per_1000", "all"),
+    ("Acute care", "ed_visits_per_1000", "all"),
+    ("Acute care", "admissions_per_1000_65plus", "all"),
+    ("Acute care", "avoidable_admissions_per_1000_65plus", "all"),
+    ("Acute care", "readmissions_30d_share", "65+"),
+    ("Acute care", "bed_days_per_1000_65plus", "all"),
+    ("Acute care", "acute_team_visits_per_1000_65plus", "all"),
+    ("Acute care", "acute_team_response_minutes_p90", "all"),
+    ("Population", "population", "all"),
+    ("Population", "share_65plus", "all"),
+    ("Population", "share_80plus", "all"),
+    ("Cost", "cost_dkk_per_capita", "total"),
+)
+HEATMAP_KPIS = (("routine_wait_days_mean", "all"), ("avoidable_admissions_per_1000_65plus", "all"))

@@ -4,7 +4,7 @@ Plot functions take tables (``kpis``, ``summary``, ``differences``, ``timeseries
 a path, write a PNG and return its path, or None when the tables hold nothing to draw. Tables
 of a single run have no ``variant`` column: its ``scenario`` is used instead. Functions that
 draw means with confidence intervals accept either a summary (``mean, ci_low, ci_high``) or
-per-replication rows (``value``), which they summarise with :func:`sim.metrics.stats.mean_ci`.
+per-replication rows (``value``), which they summarise with :func:`sim.report.variants.summarise`.
 """
 
 from __future__ import annotations
@@ -22,12 +22,21 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from sim.metrics import collate
 from sim.report.labels import GROUP_LABELS, LABELS, group_label, label, param_label
+from sim.report.variants import (
+    ci_errors,
+    select,
+    short_variant,
+    sort_values,
+    summarise,
+    swept_params,
+    unit_of,
+    variants_of,
+    with_variant,
+)
 
 log = logging.getLogger(__name__)
 
-# KPI names in plain words (units come from the tables' ``unit`` column)
 COMPARISON_KPIS: tuple[tuple[str, str], ...] = (
     ("routine_wait_days_mean", "all"),
     ("same_day_share", "all"),
@@ -63,55 +72,10 @@ LINE_STYLES = ("-", "--", "-.", ":")
 DAY_LABEL = "day of the simulated period (0 = first day after warm-up)"
 
 
-def short_variant(variant: str) -> str:
-    """A variant name short enough for an axis: override keys cut to their last two parts."""
-    parts = [p.strip() for p in str(variant).split("|")]
-    out = [parts[0]]
-    for part in parts[1:]:
-        key, _, value = part.partition("=")
-        out.append(f"{'.'.join(key.split('.')[-2:])}={value}")
-    return ", ".join(out)
-
-
-def with_variant(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with a ``variant`` column (its ``scenario`` when it has none)."""
-    if "variant" in table.columns:
-        return table
-    return table.assign(variant=table["scenario"])
-
-
-def summarise(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean and 95% CI per variant, metric and group; a summary table is returned as it is."""
-    table = with_variant(table)
-    return table if "mean" in table.columns else collate.summarise(table)
-
-
-def variants_of(table: pd.DataFrame) -> list[str]:
-    """Variants in order of first appearance."""
-    return list(dict.fromkeys(with_variant(table)["variant"]))
-
-
 def colours(variants: Sequence[str]) -> dict[str, tuple]:
     """One colour per variant, stable across plots."""
     cmap = plt.get_cmap("tab10" if len(variants) <= 10 else "tab20")
     return {v: cmap(i % cmap.N) for i, v in enumerate(variants)}
-
-
-def _select(summary: pd.DataFrame, metric: str, group: str | None = None) -> pd.DataFrame:
-    sel = summary[summary["metric"] == metric]
-    return sel if group is None else sel[sel["group"] == group]
-
-
-def _unit(rows: pd.DataFrame) -> str:
-    units = rows["unit"].dropna() if "unit" in rows.columns else pd.Series(dtype=str)
-    return str(units.iloc[0]) if len(units) else ""
-
-
-def _errors(rows: pd.DataFrame) -> np.ndarray:
-    """Whisker lengths below and above the means (0 where the CI is unknown)."""
-    low = (rows["mean"] - rows["ci_low"]).to_numpy(dtype=float)
-    high = (rows["ci_high"] - rows["mean"]).to_numpy(dtype=float)
-    return np.nan_to_num(np.vstack([low, high]))
 
 
 def _wrap(text: str, width: int = 30) -> str:
@@ -136,14 +100,14 @@ def plot_kpis(kpis: pd.DataFrame, path: Path) -> Path:
     variants = variants_of(summary)
     fig, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
     for ax, (metric, group, title) in zip(axes.ravel(), HEADLINE, strict=True):
-        sel = _select(summary, metric, group).set_index("variant").reindex(variants)
+        sel = select(summary, metric, group).set_index("variant").reindex(variants)
         ax.bar(
-            range(len(variants)), sel["mean"].to_numpy(float), yerr=_errors(sel), capsize=6, color="#4C72B0"
+            range(len(variants)), sel["mean"].to_numpy(float), yerr=ci_errors(sel), capsize=6, color="#4C72B0"
         )
         ax.set_xticks(range(len(variants)), [_wrap(short_variant(v), 18) for v in variants])
         ax.set_xlabel("variant" if "variant" in kpis.columns else "scenario")
         ax.set_title(_wrap(title, 45), fontsize=10)
-        ax.set_ylabel(_unit(_select(summary, metric, group)))
+        ax.set_ylabel(unit_of(select(summary, metric, group)))
     fig.suptitle("Headline KPIs by scenario (bars: mean; whiskers: 95% CI over replications)")
     return _save(fig, path)
 
@@ -183,7 +147,7 @@ def plot_kpi_comparison(
 ) -> Path | None:
     """Headline KPIs across variants: bars are means, whiskers 95% CIs over replications."""
     summary = summarise(summary)
-    present = [(m, g) for m, g in kpis if len(_select(summary, m, g))]
+    present = [(m, g) for m, g in kpis if len(select(summary, m, g))]
     if not present:
         return None
     variants = variants_of(summary)
@@ -197,11 +161,11 @@ def plot_kpi_comparison(
     axes[0, 0].set_yticks(y, [_wrap(short_variant(v), 28) for v in variants], fontsize=8)
     axes[0, 0].invert_yaxis()  # once: the y axis is shared
     for ax, (metric, group) in zip(axes.ravel(), present, strict=False):
-        rows = _select(summary, metric, group).set_index("variant").reindex(variants)
-        ax.barh(y, rows["mean"].to_numpy(float), xerr=_errors(rows), capsize=4,
+        rows = select(summary, metric, group).set_index("variant").reindex(variants)
+        ax.barh(y, rows["mean"].to_numpy(float), xerr=ci_errors(rows), capsize=4,
                 color=[colour[v] for v in variants])  # fmt: skip
         ax.set_title(_wrap(label(metric, group), 45), fontsize=10)
-        ax.set_xlabel(_unit(rows.dropna(subset=["mean"])) or "value")
+        ax.set_xlabel(unit_of(rows.dropna(subset=["mean"])) or "value")
         ax.grid(axis="x", alpha=0.3)
     for ax in axes[:, 0]:
         ax.set_ylabel("variant")
@@ -236,7 +200,7 @@ def plot_waits_utilisation(
     if ts.empty or "metric" not in ts.columns:
         return None
     ts = with_variant(ts)
-    panels = [p for p in TIMESERIES_PANELS if len(_select(ts, p[0], p[1]))]
+    panels = [p for p in TIMESERIES_PANELS if len(select(ts, p[0], p[1]))]
     if not panels:
         return None
     variants = variants_of(ts)
@@ -244,7 +208,7 @@ def plot_waits_utilisation(
     style = {v: LINE_STYLES[k % len(LINE_STYLES)] for k, v in enumerate(variants)}  # overlaps stay visible
     fig, axes = plt.subplots(2, 2, figsize=(13, 8), constrained_layout=True, squeeze=False)
     for ax, (metric, group, title, ylabel) in zip(axes.ravel(), panels, strict=False):
-        for variant, part in _select(ts, metric, group).groupby("variant", sort=False):
+        for variant, part in select(ts, metric, group).groupby("variant", sort=False):
             daily = _daily_mean(part, smooth_days)
             ax.plot(daily.index - warmup_days, daily.to_numpy(), lw=1.2, color=colour[variant],
                     ls=style[variant], label=short_variant(variant))  # fmt: skip
@@ -263,27 +227,8 @@ def plot_waits_utilisation(
     return _save(fig, path)
 
 
-def _sort_values(values: pd.Series) -> list[str]:
-    """Distinct values, in numeric order when they are all numbers."""
-    distinct = list(dict.fromkeys(values.astype(str)))
-    numbers = pd.to_numeric(pd.Series(distinct), errors="coerce")
-    if numbers.notna().all():
-        return [distinct[i] for i in np.argsort(numbers.to_numpy(), kind="stable")]
-    return sorted(distinct)
-
-
-def swept_params(jobs: pd.DataFrame) -> list[str]:
-    """Swept parameters of a study: jobs.csv's parameter columns, then ``scenario``, if they vary."""
-    if jobs is None or jobs.empty:
-        return []
-    params = [c for c in jobs.columns if c not in collate.JOB_COLUMNS]
-    if "scenario" in jobs.columns:
-        params.append("scenario")
-    return [c for c in params if jobs[c].astype(str).nunique() > 1]
-
-
 def _heat_panel(ax: plt.Axes, rows: pd.DataFrame, x: str, y: str, unit: str, fig: plt.Figure) -> None:
-    xs, ys = _sort_values(rows[x]), _sort_values(rows[y])
+    xs, ys = sort_values(rows[x]), sort_values(rows[y])
     grid = rows.astype({x: str, y: str}).pivot_table(index=y, columns=x, values="mean", aggfunc="mean")
     grid = grid.reindex(index=ys, columns=xs)
     image = ax.imshow(grid.to_numpy(float), origin="lower", aspect="auto", cmap="viridis")
@@ -315,7 +260,7 @@ def plot_sweep_heatmap(
     if len(params) < 2 or x not in params or y not in params or x == y:
         log.info("no heat map of %s: the study sweeps %d parameter(s)", metric, len(params))
         return None
-    rows = _select(summarise(summary), metric, group)
+    rows = select(summarise(summary), metric, group)
     table = jobs[jobs["status"] == "ok"] if "status" in jobs.columns else jobs
     table = table[["variant", *params]].drop_duplicates("variant").astype(str)
     table[params] = table[params].replace({"": "default", "nan": "default", "None": "default"})
@@ -329,7 +274,7 @@ def plot_sweep_heatmap(
         1, len(facets), figsize=(6 * len(facets), 4.8), constrained_layout=True, squeeze=False
     )
     for ax, (key, part) in zip(axes[0], facets, strict=True):
-        _heat_panel(ax, part, x, y, _unit(part), fig)
+        _heat_panel(ax, part, x, y, unit_of(part), fig)
         key = key if isinstance(key, tuple) else (key,)
         ax.set_title(", ".join(f"{p.split('.')[-1]}={v}" for p, v in zip(others, key, strict=True)) or "")
     fig.suptitle(f"{label(metric, group)}: mean over replications")
@@ -339,9 +284,9 @@ def plot_sweep_heatmap(
 def plot_access_travel(summary: pd.DataFrame, path: Path) -> Path | None:
     """Opening hours per 1,000 against travel time to the practice, by area type and variant."""
     summary = summarise(summary)
-    travel = _select(summary, "travel_minutes_mean")
+    travel = select(summary, "travel_minutes_mean")
     travel = travel[travel["group"].isin(AREA_TYPES)]
-    access = _select(summary, "access_hours_per_week_per_1000")
+    access = select(summary, "access_hours_per_week_per_1000")
     if travel.empty or access.empty:
         return None
     by_area = access["group"].isin(AREA_TYPES).any()
@@ -354,16 +299,16 @@ def plot_access_travel(summary: pd.DataFrame, path: Path) -> Path | None:
             a = access[(access["variant"] == variant) & (access["group"] == (area if by_area else "all"))]
             if t.empty or a.empty:
                 continue
-            ax.errorbar(t["mean"], a["mean"], xerr=_errors(t), yerr=_errors(a), fmt=AREA_MARKERS[area],
+            ax.errorbar(t["mean"], a["mean"], xerr=ci_errors(t), yerr=ci_errors(a), fmt=AREA_MARKERS[area],
                         color=colour[variant], ms=8, capsize=3)  # fmt: skip
     for variant in variants:
         ax.plot([], [], "o", color=colour[variant], label=short_variant(variant))
     for area in AREA_TYPES:
         ax.plot([], [], AREA_MARKERS[area], color="0.3", mfc="none", label=f"{area} residents")
     ax.legend(fontsize=8, loc="best")
-    ax.set_xlabel(f"{LABELS['travel_minutes_mean']} ({_unit(travel)})")
+    ax.set_xlabel(f"{LABELS['travel_minutes_mean']} ({unit_of(travel)})")
     scope = "by area type" if by_area else "all areas (not split by area type)"
-    ax.set_ylabel(f"{_wrap(LABELS['access_hours_per_week_per_1000'], 40)}, {scope}\n({_unit(access)})")
+    ax.set_ylabel(f"{_wrap(LABELS['access_hours_per_week_per_1000'], 40)}, {scope}\n({unit_of(access)})")
     ax.set_title("Access against travel: mean and 95% CI over replications")
     ax.grid(alpha=0.3)
     return _save(fig, path)
@@ -372,7 +317,7 @@ def plot_access_travel(summary: pd.DataFrame, path: Path) -> Path | None:
 def plot_avoidable_by_condition(summary: pd.DataFrame, path: Path) -> Path | None:
     """Avoidable admissions of people 65+ by condition: grouped bars per variant with 95% CIs."""
     summary = summarise(summary)
-    rows = _select(summary, "avoidable_admissions_per_1000_65plus")
+    rows = select(summary, "avoidable_admissions_per_1000_65plus")
     rows = rows[rows["group"] != "all"]
     if rows.empty:
         return None
@@ -385,11 +330,11 @@ def plot_avoidable_by_condition(summary: pd.DataFrame, path: Path) -> Path | Non
     for k, variant in enumerate(variants):
         part = rows[rows["variant"] == variant].set_index("group").reindex(order)
         y = np.arange(len(order)) - 0.4 + height * (k + 0.5)
-        ax.barh(y, part["mean"].to_numpy(float), height, xerr=_errors(part), capsize=2,
+        ax.barh(y, part["mean"].to_numpy(float), height, xerr=ci_errors(part), capsize=2,
                 color=colour[variant], label=short_variant(variant))  # fmt: skip
     ax.set_yticks(range(len(order)), [group_label(g) for g in order])
     ax.invert_yaxis()
-    ax.set_xlabel(f"avoidable admissions ({_unit(rows)})")
+    ax.set_xlabel(f"avoidable admissions ({unit_of(rows)})")
     ax.set_ylabel("condition group (Danish list of avoidable admissions)")
     ax.set_title("Avoidable admissions of people aged 65+ by condition (mean, 95% CI)")
     ax.grid(axis="x", alpha=0.3)
@@ -407,7 +352,7 @@ def _pyramid_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 def pyramid_variants(summary: pd.DataFrame) -> list[str]:
     """Variants of the pyramid: those of the baseline and 2035 scenarios when present, else all."""
-    rows = _select(with_variant(summary), "population_by_age")
+    rows = select(with_variant(summary), "population_by_age")
     variants = list(dict.fromkeys(rows["variant"]))
     if "scenario" in rows.columns:
         scenario = rows.drop_duplicates("variant").set_index("variant")["scenario"]
@@ -420,7 +365,7 @@ def pyramid_variants(summary: pd.DataFrame) -> list[str]:
 def plot_population_pyramid(summary: pd.DataFrame, path: Path) -> Path | None:
     """Residents by sex and five-year age group at the end, one panel per variant (men left)."""
     summary = summarise(summary)
-    rows = _select(summary, "population_by_age")
+    rows = select(summary, "population_by_age")
     variants = pyramid_variants(summary)
     if rows.empty or not variants:
         return None

@@ -8,9 +8,9 @@ from string import Template
 
 import pandas as pd
 
-from sim.report import plots
 from sim.report.markup import render_markdown
 from sim.report.study import Study, distinct
+from sim.report.variants import swept_params, variants_of
 
 TEMPLATE = Path(__file__).with_name("stress_des.md")
 
@@ -50,9 +50,9 @@ def study_facts(study: Study) -> dict[str, str]:
     statuses = jobs["status"] if "status" in jobs.columns else pd.Series(dtype=str)
     packages = manifest.get("packages") or {}
     scenarios = scenario_descriptions(study)
-    swept = [p for p in plots.swept_params(jobs) if p != "scenario"]
+    swept = [p for p in swept_params(jobs) if p != "scenario"]
     rules = [f"`{family}={distinct(study, f'rules.{family}.name')}`" for family in RULE_FAMILIES]
-    variants = plots.variants_of(study.summary) if len(study.summary) else []
+    variants = variants_of(study.summary) if len(study.summary) else []
     return {
         "study": study.name,
         "experiment_name": str(experiment.get("name", "not recorded")),

@@ -10,6 +10,7 @@ import pytest
 
 from sim.report import plots
 from sim.report.study import load_study
+from sim.report.variants import short_variant, summarise, swept_params
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def test_single_run_tables_without_variant_still_plot(study, figures, tmp_path: 
 
 
 def test_plots_accept_replication_rows_as_well_as_a_summary(study) -> None:
-    from_rows = plots.summarise(study.kpis)
+    from_rows = summarise(study.kpis)
     sel = ["variant", "metric", "group"]
     merged = from_rows.merge(study.summary, on=sel, suffixes=("", "_csv"))
     assert len(merged) == len(study.summary)
@@ -95,7 +96,7 @@ def _sweep(nurses: list[int], beds: list[int] | None) -> tuple[pd.DataFrame, pd.
 
 def test_heatmap_of_a_two_parameter_sweep(figures, tmp_path: Path) -> None:
     summary, jobs = _sweep([1, 2, 10], [20, 30])
-    assert plots.swept_params(jobs) == ["acute.nurses", "hospital.beds"]
+    assert swept_params(jobs) == ["acute.nurses", "hospital.beds"]
     path = plots.plot_sweep_heatmap(summary, jobs, tmp_path / "heat.png", "m")
     assert path is not None and path.exists()
     (ax, _colorbar) = figures[0].axes
@@ -146,6 +147,6 @@ def test_report_kpis_have_plain_labels() -> None:
     for _, metric, _ in REPORT_KPIS:
         assert metric in plots.LABELS
     assert plots.label("utilisation", "gp") == "Clinician time used (GPs)"
-    assert plots.short_variant("baseline | services.acute_function.shifts.day.nurses=3") == (
+    assert short_variant("baseline | services.acute_function.shifts.day.nurses=3") == (
         "baseline, day.nurses=3"
     )
