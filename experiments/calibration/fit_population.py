@@ -8,7 +8,7 @@ Two fits, both weighted least squares with ``scipy.optimize.least_squares``:
    computed with Simpson's rule on a 0.05-year grid.
 2. **Age distribution shape**: single-year ages 0..105 with density
    ``f(a) = Sbar(a) * exp(-r*a) * (1 + tilt_b*(a - mid_b)/half_b) * w_b`` per band b (0-64, 65-79, 80+),
-   evaluated as ``sim.population.synth.age_density`` does, band shares fixed to DST 2019, fitted to the
+   evaluated as ``sim.population.ages.age_density`` does, band shares fixed to DST 2019, fitted to the
    90+ share of the population (DST 2019) and the projected +59 % growth of the 80+ group from 2020 to
    2030 (DST projection 2020): the fitted distribution is the starting population, everyone ages 10
    years under the fitted sex-specific survival (by default with no migration and the hazard integrated
@@ -18,6 +18,11 @@ Two fits, both weighted least squares with ``scipy.optimize.least_squares``:
 
 The figures are copied from ``../shared/calibration/denmark.yaml`` (entry names in the comments).
 The script prints tables of the fit and a YAML snippet for ``configs/population/*.yaml``.
+
+Since issue 11 only the mortality part is the default: the default population takes the real
+single-year ages of 1 January 2021 (``population.ages: denmark_2021``, table built by
+``build_age_table.py``), and the fitted age shape (fit 2) applies only with ``population.ages:
+bands``. Do not paste the snippet's ``age_bands`` into ``national.yaml`` (see README.md).
 
 Run from the repository root::
 
@@ -183,7 +188,7 @@ def female_share(male: GM, female: GM, age: np.ndarray) -> np.ndarray:
 class AgeModel:
     """The model's age density, sex-mix rule and survival, to age a starting population.
 
-    Conventions of ``sim.population.synth.age_density``: single-year ages a = 0..105 are evaluated at
+    Conventions of ``sim.population.ages.age_density``: single-year ages a = 0..105 are evaluated at
     their middle a + 0.5 (survival, growth factor and tilt), a band low..high is the interval
     [low, high + 1) with centre (low + high + 1)/2 and half-width (high + 1 - low)/2, and a person's exact
     age is a + U(0, 1). Sex is drawn by the rule at the exact age.

@@ -1,14 +1,18 @@
 """Calibration check: the model beside the Danish targets of ``configs/calibration/targets.yaml``.
 
-The targets are the table of ``../shared/calibration/README.md`` as data. Each one is
-measured in one of three ways (``measure`` in the YAML):
+The targets are the table of ``../shared/calibration/README.md`` as data, with the age
+structure and ageing path of issue 11. Each one is measured in one of four ways (``measure``
+in the YAML):
 
 - ``run``: the mean over replications of a KPI of a normal run (one simulated year after
   warm-up by default);
 - ``ageing``: the growth of a population group in a run that starts on 1 January of the
   ageing run's ``start_year`` and lasts ``years`` years and one day, read from the daily
-  ``population`` time series on the first measured day and ``years`` later;
-- ``mortality``: life expectancy at birth from ``sim.population.mortality.life_expectancy``.
+  ``population`` time series on the first measured day and ``years`` later (or from year ``a``
+  to year ``b`` of the run when the target gives ``years: [a, b]``);
+- ``mortality``: life expectancy at birth from ``sim.population.mortality.life_expectancy``;
+- ``synthesis``: the share of an age group (``group`` such as ``65-69`` or ``90+``) in the
+  population synthesised at the start, one per replication (no run needed).
 
 A target whose KPI the model does not emit is "not simulated yet" (or "not available" for
 the ageing series and the mortality function); with ``strict=True`` those fail too. Use::
@@ -43,6 +47,8 @@ from sim.calibration.targets import (
 from sim.config.schema import SimConfig
 from sim.metrics.stats import mean_ci
 from sim.population.mortality import life_expectancy
+from sim.population.synth import synthesise
+from sim.rng import Streams
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,30 @@ def measure_life_expectancy(config: SimConfig, target: Target) -> Measurement:
     params = config.population.mortality
     value = life_expectancy(params.female if target.group == "female" else params.male)
     return Measurement((float(value) * target.scale,))
+
+
+def age_range(group: str) -> tuple[float, float]:
+    """Ages [low, high) of an age group written ``65-69`` or ``90+``."""
+    try:
+        if group.endswith("+"):
+            return float(group[:-1]), np.inf
+        low, high = group.split("-")
+        return float(low), float(high) + 1.0
+    except ValueError:
+        raise ValueError(f"age group must be written like 65-69 or 90+ (got {group!r})") from None
+
+
+def measure_age_share(config: SimConfig, target: Target) -> Measurement:
+    """Share of age group ``target.group`` among the people synthesised at the start of each
+    replication (stream ``population.synthesis``, as a run draws them), times ``scale``."""
+    low, high = age_range(target.group)
+    values = []
+    for replication in range(config.replications):
+        streams = Streams(config.seed, replication)
+        pop = synthesise(config.population, streams("population.synthesis"))
+        age = pop.age_on(0)[pop.alive]
+        values.append(float(np.mean((age >= low) & (age < high))) * target.scale)
+    return Measurement(tuple(values))
 
 
 summarise = mean_ci  # mean, t-based interval and count over replications
@@ -203,14 +233,14 @@ def run_calibration(
     if "ageing" in measures:
         ageing = ageing_config(config, targets.ageing)
         ageing_ts = run(ageing, workers=workers).timeseries
-        first = ageing.warmup_days
-        found |= {
-            t.name: measure_growth(ageing_ts, t, first, targets.ageing.years)
-            for t in selected
-            if t.measure == "ageing"
-        }
+        for t in selected:
+            if t.measure == "ageing":
+                start, end = t.years or (0, targets.ageing.years)
+                first = ageing.warmup_days + start * DAYS_PER_YEAR
+                found[t.name] = measure_growth(ageing_ts, t, first, end - start)
         ageing_ts = ageing_ts[ageing_ts["metric"] == "population"].reset_index(drop=True)
     found |= {t.name: measure_life_expectancy(config, t) for t in selected if t.measure == "mortality"}
+    found |= {t.name: measure_age_share(config, t) for t in selected if t.measure == "synthesis"}
     return Calibration(compare(selected, found, strict), kpis, ageing_ts, config)
 
 

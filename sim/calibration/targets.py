@@ -17,7 +17,7 @@ from sim.config.load import config_dir
 from sim.metrics.stats import CONFIDENCE  # noqa: F401 - part of the calibration API
 
 SCOPES = ("demography", "prevalence", "contacts", "practice", "admissions")
-MEASURES = ("run", "ageing", "mortality")
+MEASURES = ("run", "ageing", "mortality", "synthesis")
 TOLERANCE_KINDS = ("absolute", "relative", "range")
 PASS, FAIL, NOT_YET, NOT_AVAILABLE = "pass", "FAIL", "not simulated yet", "not available"
 COLUMNS = [
@@ -95,6 +95,7 @@ class Target:
     source: tuple[str, ...]
     scale: float = 1.0
     provisional: bool = False
+    years: tuple[int, int] | None = None  # ageing: from year a to year b of the ageing run (default all)
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -112,7 +113,7 @@ class Target:
 class AgeingRun:
     """The projection run: from 1 January ``start_year`` over ``years`` years."""
 
-    start_year: int = 2020
+    start_year: int = 2021
     years: int = 10
 
     @property
@@ -145,7 +146,7 @@ def _target(name: str, data: Mapping[str, Any]) -> Target:
     missing = required - set(data)
     if missing:
         raise ValueError(f"{where}: missing {', '.join(sorted(missing))}")
-    extra = set(data) - required - {"scale", "provisional"}
+    extra = set(data) - required - {"scale", "provisional", "years"}
     if extra:
         raise ValueError(f"{where}: unknown key {', '.join(sorted(extra))}")
     if data["scope"] not in SCOPES:
@@ -153,6 +154,19 @@ def _target(name: str, data: Mapping[str, Any]) -> Target:
     if data["measure"] not in MEASURES:
         raise ValueError(f"{where}.measure: must be one of {', '.join(MEASURES)} (got {data['measure']!r})")
     source = data["source"]
+    years = data.get("years")
+    if years is not None:
+        if data["measure"] != "ageing":
+            raise ValueError(f"{where}.years: only for measure ageing")
+        if (
+            not isinstance(years, Sequence)
+            or len(years) != 2
+            or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+            or not 0 <= years[0] < years[1]
+        ):
+            rule = "whole years with 0 <= from < to"
+            raise ValueError(f"{where}.years: must be [from, to], {rule} (got {years!r})")
+        years = (int(years[0]), int(years[1]))
     target = Target(
         name=name,
         description=" ".join(str(data["description"]).split()),
@@ -166,6 +180,7 @@ def _target(name: str, data: Mapping[str, Any]) -> Target:
         source=(source,) if isinstance(source, str) else tuple(source),
         scale=float(data.get("scale", 1.0)),
         provisional=bool(data.get("provisional", False)),
+        years=years,
     )
     target.tolerance.bounds(target.value)  # raises when an absolute or relative tolerance has no value
     return target
@@ -174,7 +189,12 @@ def _target(name: str, data: Mapping[str, Any]) -> Target:
 def parse_targets(data: Mapping[str, Any]) -> Targets:
     """Build :class:`Targets` from the mapping of ``targets.yaml``."""
     ageing = AgeingRun(**data.get("ageing_run", {}))
-    return Targets(tuple(_target(name, spec) for name, spec in data["targets"].items()), ageing)
+    targets = tuple(_target(name, spec) for name, spec in data["targets"].items())
+    for t in targets:
+        if t.years is not None and t.years[1] > ageing.years:
+            end = f"must end by the ageing run's {ageing.years} years"
+            raise ValueError(f"targets.{t.name}.years: {end} (got {list(t.years)})")
+    return Targets(targets, ageing)
 
 
 def load_targets(path: str | Path | None = None) -> Targets:

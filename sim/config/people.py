@@ -19,6 +19,7 @@ from sim.config.validation import (
 )
 
 AGE_BANDS = ("0-64", "65-79", "80+")
+AGE_SOURCES = ("denmark_2021", "bands")  # population.ages: the real table or the band-share density
 CHANNELS = ("in_person", "phone", "email", "video", "home_visit")
 
 
@@ -30,8 +31,10 @@ def bands(v0: float, v1: float, v2: float) -> dict[str, float]:
 # ------------------------------------------------------------------ population
 @dataclass(frozen=True)
 class AgeBandConfig(Validated):
-    """One age band: ages ``low``..``high``, its population share, and a linear tilt of the
-    density within the band (-1..1; positive means more people at the older end)."""
+    """One age band: ages ``low``..``high`` and its population share. With ``ages: bands`` the
+    density within the band follows the life table with a linear ``tilt`` (-1..1; positive means
+    more people at the older end); with a real table (``ages: denmark_2021``) the band keeps the
+    table's single-year shape, reweighted to ``share``, and ``tilt`` is not used."""
 
     low: int = non_negative(0)
     high: int = non_negative(64)
@@ -54,11 +57,14 @@ class GompertzMakeham(Validated):
 
 @dataclass(frozen=True)
 class MortalityConfig(Validated):
-    """Life-table mortality by sex; conditions and frailty shift risk between people."""
+    """Life-table mortality by sex in the start year; conditions and frailty shift risk between
+    people. ``improvement_per_year``: the yearly decline of the hazard at every age (in the
+    ``k``-th calendar year after the start the hazard is the life table's times ``(1 - x) ** k``)."""
 
     male: GompertzMakeham = field(default_factory=GompertzMakeham)
     female: GompertzMakeham = field(default_factory=lambda: GompertzMakeham(0.0004, 1.5e-5, 0.105))
     frailty_hazard_ratio: float = positive(2.0)
+    improvement_per_year: float = between(0.0, 0.1, 0.0)
 
 
 @dataclass(frozen=True)
@@ -134,10 +140,20 @@ class GeographyConfig(Validated):
 
 @dataclass(frozen=True)
 class PopulationConfig(Validated):
-    """Who lives in the simulated area and how the population changes each year."""
+    """Who lives in the simulated area and how the population changes each year.
+
+    ``ages``: where single-year ages and sex come from: ``denmark_2021`` (Danish residents on
+    1 January 2021, package data; reweighted to the ``age_bands`` shares when bands are given)
+    or ``bands`` (the smooth life-table density of the band shares and tilts; needs
+    ``age_bands``). See ``sim.population.ages``.
+    ``dynamics``: false holds the population still (no ageing, births, deaths, migration,
+    condition incidence or GP workforce change), for verification.
+    """
 
     name: str = "national"
     size: int = positive(59_246)
+    ages: str = "denmark_2021"  # one of AGE_SOURCES
+    dynamics: bool = True
     age_bands: dict[str, AgeBandConfig] = field(default_factory=dict)
     age_growth_rate: float = between(-0.1, 0.1, 0.0)
     projection_years: int = between(0, 50, 0)  # years of population change simulated before day 0
@@ -150,8 +166,18 @@ class PopulationConfig(Validated):
     frailty: FrailtyConfig = field(default_factory=FrailtyConfig)
 
     def checks(self) -> Iterator[tuple[str, str]]:
+        if self.ages not in AGE_SOURCES:
+            yield "ages", f"must be one of {', '.join(AGE_SOURCES)} (got {self.ages!r})"
         if self.age_bands:
             yield from shares_sum_to_one("age_bands", {k: b.share for k, b in self.age_bands.items()})
+        elif self.ages == "bands":
+            yield "age_bands", "needed when ages is bands (give each band low, high and share)"
+        for (name_a, a), (name_b, b) in itertools.combinations(self.age_bands.items(), 2):
+            if a.low <= b.high and b.low <= a.high:
+                yield f"age_bands.{name_b}", f"ages {b.low}-{b.high} overlap band {name_a} ({a.low}-{a.high})"
+        for name, band in self.age_bands.items():
+            if band.share > 0 and band.low > self.max_age:
+                yield f"age_bands.{name}.low", f"must be <= max_age ({self.max_age}) (got {band.low})"
         if len(self.conditions) > 16:
             yield "conditions", "at most 16 conditions (they are kept as a 16-bit mask)"
 
@@ -210,6 +236,10 @@ class DemandConfig(Validated):
     unmet_same_day_to_acute_share: float = probability(0.0)  # unmet same-day needs taken to OOH or the ED
     controls: dict[str, ControlConfig] = field(default_factory=dict)
     control_retry_days: int = at_least(1, 7)
+    # patients who put off their controls: this share of people with controls answers each
+    # reminder with ``control_response_probability`` only (everyone else comes when asked)
+    control_nonadherent_share: float = probability(0.0)
+    control_response_probability: float = probability(1.0)
     overdue_grace_days: int = non_negative(60)
     overdue_hazard_ratio: float = positive(1.3)
     episode_groups: dict[str, EpisodeGroupConfig] = field(default_factory=dict)

@@ -8,6 +8,13 @@ table and each person's hazard ratio), how many are born and move in or out, and
 which days. People who will arrive already get an index, not yet alive. Each day the
 model applies that day's events, so the population changes smoothly, and the counts
 satisfy births - deaths + immigrants - emigrants = change in population.
+
+Death hazards fall with calendar time (``population.mortality.improvement_per_year``,
+counted in whole years from ``Population.origin_day``; see ``sim.population.mortality``).
+
+With ``population.dynamics: false`` a tick does nothing: no ageing, no re-derivation, no
+births, deaths or migration (an empty plan), so conditions, frailty and home care stay as
+synthesised; the ``workforce`` rule holds the GPs still as well.
 """
 
 from __future__ import annotations
@@ -18,9 +25,10 @@ import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
 from sim.config.schema import PopulationConfig
+from sim.population.ages import draw_people
 from sim.population.mortality import death_probability
 from sim.population.state import BAND_EDGES, Population
-from sim.population.synth import derive, draw_ages, make_persons, top_up_conditions
+from sim.population.synth import derive, make_persons, top_up_conditions
 from sim.rng import Streams
 
 BIRTH, IMMIGRATION, DEATH, EMIGRATION, BAND_UP = 0, 1, 2, 3, 4
@@ -92,8 +100,21 @@ def band_crossings(pop: Population, who: np.ndarray, day: int, length: int) -> t
     return who[due], cross[due].astype(np.int32)
 
 
+def empty_plan() -> EventPlan:
+    """A plan without events."""
+    return EventPlan(np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int8))
+
+
+def trend_year(pop: Population, day: int) -> int:
+    """Whole calendar years from the population's start to ``day`` (the mortality trend's year)."""
+    return max((day - pop.origin_day) // DAYS_PER_YEAR, 0)
+
+
 def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int, length: int) -> EventPlan:
-    """Age and re-derive everyone on ``day`` and draw the events of the next ``length`` days."""
+    """Age and re-derive everyone on ``day`` and draw the events of the next ``length`` days
+    (an empty plan, with nothing changed, when ``cfg.dynamics`` is false)."""
+    if not cfg.dynamics:
+        return empty_plan()
     age_to(pop, day)
     alive = np.flatnonzero(pop.alive)
     derive(pop, cfg, day, alive)
@@ -105,7 +126,12 @@ def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int
 
     rng = streams("population.deaths")
     q = death_probability(
-        pop.age[alive].astype(float), pop.female[alive], hazard_ratio(pop, cfg, alive), years, cfg.mortality
+        pop.age[alive].astype(float),
+        pop.female[alive],
+        hazard_ratio(pop, cfg, alive),
+        years,
+        cfg.mortality,
+        trend_year(pop, day),
     )
     dies = rng.random(n_alive) < q
     dead = alive[dies]
@@ -123,12 +149,9 @@ def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int
 
     newborn_rng = streams("population.newborns")
     born = make_persons(cfg, n_born, newborn_rng, ages=np.zeros(n_born), arrive_day=born_day)
+    in_age, in_female = draw_people(cfg, n_in, streams("population.immigrants"), below=MIGRANT_AGE_LIMIT)
     movers_in = make_persons(
-        cfg,
-        n_in,
-        streams("population.immigrants"),
-        ages=draw_ages(cfg, n_in, streams("population.immigrants"), below=MIGRANT_AGE_LIMIT),
-        arrive_day=in_day,
+        cfg, n_in, streams("population.immigrants"), ages=in_age, arrive_day=in_day, female=in_female
     )
     born_idx = pop.append(born)
     in_idx = pop.append(movers_in)
@@ -146,8 +169,13 @@ def plan_year(pop: Population, cfg: PopulationConfig, streams: Streams, day: int
 
 def project(pop: Population, cfg: PopulationConfig, streams: Streams, years: int) -> None:
     """Run the population's own dynamics for ``years`` years before day 0 (no services), so a
-    run can start from a projected population (the ``ageing_2035`` scenario)."""
+    run can start from a projected population (the ``ageing_2035`` scenario). The mortality
+    trend counts its years from the projection's start. Nothing happens when ``cfg.dynamics``
+    is false."""
+    if not cfg.dynamics or years <= 0:
+        return
     pop.age_day[pop.age_day == 0] = -DAYS_PER_YEAR * years  # the synthesised ages are those at the start
+    pop.origin_day = -DAYS_PER_YEAR * years
     for k in range(years):
         start = -DAYS_PER_YEAR * (years - k)
         plan = plan_year(pop, cfg, streams, start, DAYS_PER_YEAR)

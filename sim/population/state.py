@@ -10,6 +10,11 @@ Drawn once, when a person is created: sex, home, the liabilities that decide whi
 chronic conditions they develop as they age, a frailty noise term and a living-alone
 draw. Derived from those and age at each yearly update: conditions, frailty, home care,
 living alone and age band.
+
+Two scalars describe the clock of the population: ``origin_day``, the day on which the
+synthesised ages were exact (0, or before day 0 when the population was projected first),
+from which the mortality trend counts calendar years; and ``frozen`` (``population.dynamics:
+false``), which stops ages from advancing with the clock.
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ class Population:
     alive: np.ndarray  # bool: alive and living in the area now
     area_names: tuple[str, ...] = ()
     condition_names: tuple[str, ...] = ()
+    origin_day: int = 0  # day on which the synthesised ages were exact (the mortality trend's year 0)
+    frozen: bool = False  # population.dynamics false: ages do not advance with the clock
     version: int = 0  # bumped whenever membership or bands change
     _band_index: tuple[int, list[np.ndarray]] | None = field(default=None, repr=False)
 
@@ -69,7 +76,9 @@ class Population:
         return int(self.alive.sum())
 
     def age_on(self, day: int) -> np.ndarray:
-        """Exact age of every person slot on ``day``."""
+        """Exact age of every person slot on ``day`` (their recorded age when the population is frozen)."""
+        if self.frozen:
+            return self.age.astype(np.float64)
         return self.age + (day - self.age_day) / 365.0
 
     def alive_by_band(self) -> list[np.ndarray]:

@@ -1,15 +1,17 @@
 """Synthesis of persons and the attributes derived from their draws and age.
 
-Ages: single-year density ``S(a) exp(-r a) (1 + tilt (a - mid) / half)`` within each band,
-scaled so the band shares match the configured ones exactly; ``S`` is the mean survival of
-the fitted life table, ``r`` a growth rate and ``tilt`` a linear lean within each band
-(fitted in ``experiments/calibration``). Sex follows the life table: women outlive men.
+Ages and sex: drawn by quota from the population's age-and-sex table (``sim.population.ages``:
+the real Danish single-year ages of 1 January 2021 by default, or the smooth band-share
+density), so every 5-year band holds its share to within one person.
 Homes: a main town at the centre, smaller towns on a ring, rural homes over the whole area.
 
 Conditions: person ``i`` has condition ``c`` when their liability
 ``L = loading_c * health_i + sqrt(1 - loading_c^2) * eps_ic`` exceeds ``-probit(p_c(age, sex))``.
 The marginal prevalence at each age is then ``p_c``, it never falls with age (a condition
 once had is kept), and the shared ``health`` term makes conditions cluster (multimorbidity).
+
+With ``population.dynamics: false`` the population is frozen (``Population.frozen``): ages do
+not advance with the clock, so nothing derived from age changes either.
 """
 
 from __future__ import annotations
@@ -18,35 +20,8 @@ import numpy as np
 from scipy.special import expit, logit, ndtri
 
 from sim.config.schema import ConditionConfig, PopulationConfig
-from sim.population.mortality import female_share_at, survival
+from sim.population.ages import draw_people, female_share
 from sim.population.state import Population, band_of
-
-
-def age_density(cfg: PopulationConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Single-year ages 0..max_age and the probability of each."""
-    ages = np.arange(cfg.max_age + 1)
-    mid = ages + 0.5
-    base = (survival(mid, cfg.mortality.male) + survival(mid, cfg.mortality.female)) / 2.0
-    base = base * np.exp(-cfg.age_growth_rate * mid)
-    prob = np.zeros_like(base)
-    for band in cfg.age_bands.values():
-        sel = (ages >= band.low) & (ages <= min(band.high, cfg.max_age))
-        centre = (band.low + min(band.high, cfg.max_age) + 1) / 2.0
-        half = (min(band.high, cfg.max_age) + 1 - band.low) / 2.0
-        shape = base[sel] * np.clip(1.0 + band.tilt * (mid[sel] - centre) / half, 0.0, None)
-        prob[sel] = band.share * shape / shape.sum()
-    return ages, prob / prob.sum()
-
-
-def draw_ages(
-    cfg: PopulationConfig, n: int, rng: np.random.Generator, below: int | None = None
-) -> np.ndarray:
-    """Draw ``n`` exact ages (years) from the fitted age density (only ages under ``below`` if given)."""
-    ages, prob = age_density(cfg)
-    if below is not None:
-        prob = np.where(ages < below, prob, 0.0)
-        prob = prob / prob.sum()
-    return (rng.choice(ages, size=n, p=prob) + rng.random(n)).astype(np.float32)
 
 
 def place_homes(
@@ -139,10 +114,17 @@ def make_persons(
     day: int = 0,
     ages: np.ndarray | None = None,
     arrive_day: np.ndarray | None = None,
+    female: np.ndarray | None = None,
 ) -> Population:
-    """Create ``n`` persons whose ages are exact on ``day`` (drawn unless ``ages`` is given)."""
-    age = draw_ages(cfg, n, rng) if ages is None else np.asarray(ages, dtype=np.float32)
-    female = rng.random(n) < female_share_at(age, cfg.mortality)
+    """Create ``n`` persons whose ages are exact on ``day``: ages and sex drawn by quota from the
+    population's table unless ``ages`` is given (then sex is ``female`` or follows the table's
+    share at that age)."""
+    if ages is None:
+        age, female = draw_people(cfg, n, rng)
+    else:
+        age = np.asarray(ages, dtype=np.float32)
+        if female is None:
+            female = rng.random(n) < female_share(cfg, age)
     area, x, y = place_homes(cfg, n, rng)
     health = rng.standard_normal(n).astype(np.float32)
     loading = np.array([c.loading for c in cfg.conditions.values()], dtype=np.float32)
@@ -177,5 +159,6 @@ def make_persons(
 def synthesise(cfg: PopulationConfig, rng: np.random.Generator) -> Population:
     """Create the starting population of ``cfg.size`` persons, with their derived attributes."""
     pop = make_persons(cfg, cfg.size, rng)
+    pop.frozen = not cfg.dynamics
     derive(pop, cfg, 0)
     return pop

@@ -36,7 +36,8 @@ class RetireAndRecruit(WorkforceRule):
     assumption), otherwise it loses that GP. A practice without GPs shuts and its patients
     list elsewhere (forced up to ``forced_list_max_share_of_norm`` of a practice's norm);
     when residents without a GP exceed ``region_clinic_threshold_per_1000``, the region
-    staffs its clinic in the main town for them."""
+    staffs its clinic in the main town for them. With ``population.dynamics: false`` the
+    yearly step changes nothing (the GPs neither age nor retire)."""
 
     name = "default"
 
@@ -57,6 +58,9 @@ class RetireAndRecruit(WorkforceRule):
         return q
 
     def yearly(self, model: SimModel, day: int) -> None:
+        if not model.config.population.dynamics:  # the population is held still: so are the GPs
+            model.recorder.workforce_change(day, 0, 0)
+            return
         w = model.config.organisation.workforce
         retired = recruited = 0
         for p in model.practices:

@@ -42,6 +42,9 @@ BAD = [
     ("services.ooh.weekday_until=18", "services.ooh.weekday_until"),
     ("services.hospital.readmission_30d.80+=2", "services.hospital.readmission_30d"),
     ("services.satellite.equipment=[mri]", "services.satellite.equipment"),
+    ("population.ages=denmark_1901", "population.ages"),
+    ("population.mortality.improvement_per_year=0.5", "population.mortality.improvement_per_year"),
+    ("population.dynamics=maybe", "population.dynamics"),
 ]
 
 
