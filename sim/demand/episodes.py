@@ -6,10 +6,14 @@ home care), times ``demand.overdue_hazard_ratio`` when the related control has b
 overdue for more than ``overdue_grace_days``. Episodes are drawn by thinning, so the cost
 grows with the number of episodes, not with persons x days: candidates are drawn at the
 band's highest possible rate and kept with probability (own rate / highest rate).
-Every candidate gets its draws (keep, onset, severity and the pathway's uniforms) before
-thinning, so a candidate kept in one scenario and not in another (its control overdue in
-one only) leaves every other episode's draws unchanged: scenarios share their episodes
-(common random numbers). Onsets are uniform over the day.
+
+Common random numbers: the candidates of a (day, group, band) come from a generator of
+their own (their number depends on the population only), and every other draw of a
+candidate (keep, onset, severity and the pathway's named draws, see
+:data:`sim.services.episode.DRAWS`) is keyed by its identity (person, group, day, its
+occurrence that day) and the draw's name. A candidate kept in one scenario and not in
+another (its control overdue in one only) leaves every other episode's draws unchanged,
+and so does a new draw name or a new group. Onsets are uniform over the day.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from sim.config.schema import AGE_BANDS, DemandConfig, EpisodeGroupConfig
 from sim.demand.controls import ControlSchedule
 from sim.demand.needs import Episodes
 from sim.population.state import Population
-from sim.services.episode import N_UNIFORMS
+from sim.rng import KeyedDraws, expand, name_key, occurrence
+from sim.services.episode import episode_uniforms
 
 
 def _person_factor(
@@ -43,21 +48,36 @@ def _person_factor(
     return factor
 
 
+def _ceiling(cfg: DemandConfig, group: EpisodeGroupConfig) -> float:
+    """The highest rate ratio a person of ``group`` can have (candidates are drawn at it)."""
+    ceiling = float(np.prod([max(r, 1.0) for r in group.risk_ratios.values()], initial=1.0))
+    return ceiling * max(cfg.overdue_hazard_ratio, 1.0) if group.overdue_control else ceiling
+
+
 def _candidates(
-    pop: Population,
-    group: EpisodeGroupConfig,
-    band: int,
-    idx: np.ndarray,
-    ceiling: float,
-    rng: np.random.Generator,
+    cfg: DemandConfig, ceilings: list[float], by_band: list[np.ndarray], day: int, keyed: KeyedDraws
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate persons of one group and band on one day, and their draws (keep, onset,
-    severe, then the pathway's uniforms): the count depends on the population only."""
-    base = group.per_1000.get(AGE_BANDS[band], 0.0) / 1000.0 / DAYS_PER_YEAR
-    if base <= 0 or len(idx) == 0:
-        return np.empty(0, np.int32), np.empty((0, 3 + N_UNIFORMS))
-    k = int(rng.poisson(base * ceiling * len(idx)))
-    return idx[rng.integers(0, len(idx), size=k)], rng.random((k, 3 + N_UNIFORMS))
+    """Candidate persons of every group on ``day`` and their group: in each (group, band) a
+    Poisson number (mean: band rate x ceiling x people in the band) of people picked at
+    random, count and picks keyed by (day, group, band, pick), so they depend on the
+    population only and a new group leaves the other groups' candidates unchanged."""
+    specs = list(cfg.episode_groups.items())
+    n_bands = len(AGE_BANDS)
+    g, b = np.divmod(np.arange(len(specs) * n_bands), n_bands)
+    size = np.array([len(idx) for idx in by_band], np.int64)[b]
+    rate = [
+        s.per_1000.get(band, 0.0) * c for (_, s), c in zip(specs, ceilings, strict=True) for band in AGE_BANDS
+    ]
+    mean = np.array(rate, float) / 1000.0 / DAYS_PER_YEAR * size
+    gkey = np.array([name_key(name) for name, _ in specs], np.uint64)[g]
+    cell, j = expand(keyed.poisson("count", mean, day, gkey, b))
+    u = keyed.uniform("pick", day, gkey[cell], b[cell], j)
+    pick = np.minimum((u * size[cell]).astype(np.int64), size[cell] - 1)
+    person = np.empty(len(cell), np.int32)
+    for band, idx in enumerate(by_band):
+        here = b[cell] == band
+        person[here] = idx[pick[here]]
+    return person, g[cell].astype(np.int16)
 
 
 def acute_episodes(
@@ -68,32 +88,32 @@ def acute_episodes(
     frail_threshold: float,
     rng: np.random.Generator,
 ) -> Episodes:
-    """Acute deteriorations with onset on ``day``, in order of onset."""
-    by_band = pop.alive_by_band()
-    persons, groups, draws = [], [], []
-    for g, group in enumerate(cfg.episode_groups.values()):
-        ceiling = float(np.prod([max(r, 1.0) for r in group.risk_ratios.values()], initial=1.0))
-        overdue_k = controls.names.index(group.overdue_control) if group.overdue_control else -1
-        if overdue_k >= 0:
-            ceiling *= max(cfg.overdue_hazard_ratio, 1.0)
-        for b in range(len(AGE_BANDS)):
-            cand, u = _candidates(pop, group, b, by_band[b], ceiling, rng)
-            if len(cand) == 0:
-                continue
-            factor = _person_factor(pop, group, cand, frail_threshold)
-            if overdue_k >= 0:
-                late = controls.overdue_days(cand, overdue_k, day) > cfg.overdue_grace_days
-                factor = factor * np.where(late, cfg.overdue_hazard_ratio, 1.0)
-            keep = u[:, 0] * ceiling < factor
-            persons.append(cand[keep])
-            groups.append(np.full(int(keep.sum()), g, np.int16))
-            draws.append(u[keep])
-    person = np.concatenate(persons).astype(np.int32) if persons else np.empty(0, np.int32)
-    group = np.concatenate(groups) if groups else np.empty(0, np.int16)
-    u = np.concatenate(draws) if draws else np.empty((0, 3 + N_UNIFORMS))
-    onset = day * MINUTES_PER_DAY + u[:, 1] * MINUTES_PER_DAY
+    """Acute deteriorations with onset on ``day``, in order of onset. ``rng`` is the stream
+    ``demand.episodes``: only its seed is used, every draw is keyed (see the module doc)."""
+    keyed = KeyedDraws.from_generator(rng)
+    ceilings = [_ceiling(cfg, spec) for spec in cfg.episode_groups.values()]
+    person, group = _candidates(cfg, ceilings, pop.alive_by_band(), day, keyed)
+    keep = np.zeros(len(person))  # the probability of keeping each candidate
+    gkey = np.zeros(len(person), np.uint64)
+    for g, (name, spec) in enumerate(cfg.episode_groups.items()):
+        mine = np.flatnonzero(group == g)
+        if len(mine) == 0:
+            continue
+        cand = person[mine]
+        factor = _person_factor(pop, spec, cand, frail_threshold)
+        if spec.overdue_control:
+            k = controls.names.index(spec.overdue_control)
+            late = controls.overdue_days(cand, k, day) > cfg.overdue_grace_days
+            factor = factor * np.where(late, cfg.overdue_hazard_ratio, 1.0)
+        keep[mine] = factor / ceilings[g]
+        gkey[mine] = name_key(name)
+    occ = occurrence(person.astype(np.int64) * len(cfg.episode_groups) + group)  # same person, group
+    u = episode_uniforms(keyed, person, gkey, day, occ, 0, before=("keep", "onset", "severe"))
+    kept = u[:, 0] < keep
+    person, group, occ, head, u = person[kept], group[kept], occ[kept], u[kept, 1:3], u[kept, 3:]
+    onset = day * MINUTES_PER_DAY + head[:, 0] * MINUTES_PER_DAY
     order = np.argsort(onset, kind="stable")
-    person, group, onset, u = person[order], group[order], onset[order], u[order]
+    person, group, occ, onset, head, u = (a[order] for a in (person, group, occ, onset, head, u))
     specs = list(cfg.episode_groups.values())
     severe_share = np.array([s.severe_share for s in specs] or [0.0])
     window = np.array([s.window_hours for s in specs] or [0.0]) * MINUTES_PER_HOUR
@@ -102,7 +122,8 @@ def acute_episodes(
         band=pop.band[person],
         onset=onset,
         group=group,
-        severe=u[:, 2] < severe_share[group],
+        severe=head[:, 1] < severe_share[group],
         window=window[group],
-        u=u[:, 3:],
+        u=u,
+        occurrence=occ,
     )

@@ -28,7 +28,13 @@ import simpy
 from sim.calendar import MINUTES_PER_DAY
 from sim.config.schema import AGE_BANDS, HospitalConfig
 from sim.config.services import scaled
-from sim.services.episode import U_GP_FOLLOWUP, U_READMIT, U_TEAM_FOLLOWUP, EpisodeState
+from sim.services.episode import (
+    U_ED_SERVICE,
+    U_GP_FOLLOWUP,
+    U_READMIT,
+    U_TEAM_FOLLOWUP,
+    EpisodeState,
+)
 from sim.services.queue import Servers
 from sim.services.station import Station
 
@@ -70,7 +76,7 @@ class Hospital(mesa.Agent):
             ep.finish("died", env.now)
             return
         ep.passes("ed")
-        ep.ed_visit, _ = self.ed.queue.assign(env.now, self.ed.draw(), 0, ep.person)
+        ep.ed_visit, _ = self.ed.queue.assign(env.now, self.ed.duration(ep.u[U_ED_SERVICE]), 0, ep.person)
         yield env.timeout(self.ed.queue.end[ep.ed_visit] - env.now)
         if not model.population.alive[ep.person]:
             ep.finish("died", env.now)

@@ -10,6 +10,11 @@ caller share the same queues:
 - other out-of-hours calls of the population (``contacts_per_year`` by age band), drawn per
   day and placed in the queues in arrival order without a process of their own. Their
   clinic or home visit joins the next queue ``clinic_travel_minutes`` after the call.
+
+The background calls and the escalated ones draw from separate streams (``demand.ooh`` and
+``demand.escalated``), each call's draws keyed by the caller and the day, and episodes bring
+their own service-time draws: a background call is the same (person, time, service times)
+in every scenario with the same opening hours, whatever happens to the other callers.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ import simpy
 
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS, OohConfig
-from sim.services.episode import U_TRIAGE, EpisodeState
+from sim.rng import KeyedDraws, expand
+from sim.services.episode import U_OOH_CLINIC, U_OOH_HOME, U_OOH_TRIAGE, U_TRIAGE, EpisodeState
 from sim.services.queue import MINUTES_PER_WEEK, DutyHours
 from sim.services.station import Station
 
@@ -32,6 +38,9 @@ if TYPE_CHECKING:
     from sim.population.state import Population
 
 EPISODE, CALL, ESCALATED = 0, 1, 2  # kinds of caller in the records
+# The named draws of a call that is not an episode: its time, where it is seen (clinic, home
+# or the telephone only) and the service times of triage, clinic and home visit.
+CALL_DRAWS = ("time", "where", "triage", "clinic", "home")
 ESCALATION_SPREAD_HOURS = 4.0  # unmet same-day needs call in the first hours of the evening
 
 
@@ -72,7 +81,9 @@ class OutOfHours(mesa.Agent):
         Returns False when the service closed before a GP could see the patient (triaged just
         before 08:00 on a weekday): the patient then turns to the day services."""
         env = self.model.env
-        k, start = self.triage.queue.assign(env.now, self.triage.draw(), EPISODE, ep.person)
+        k, start = self.triage.queue.assign(
+            env.now, self.triage.duration(ep.u[U_OOH_TRIAGE]), EPISODE, ep.person
+        )
         yield env.timeout(self.triage.queue.end[k] - env.now)
         share = self.cfg.home_visit_share_frail if frail else self.cfg.home_visit_share
         if ep.u[U_TRIAGE] < share:
@@ -80,57 +91,72 @@ class OutOfHours(mesa.Agent):
                 return False
             pop = self.model.population
             travel = float(self.travel_minutes(pop.x[ep.person], pop.y[ep.person]))
-            _, start = self.cars.queue.assign(env.now, 2 * travel + self.cars.draw(), EPISODE, ep.person)
+            visit = 2 * travel + self.cars.duration(ep.u[U_OOH_HOME])
+            _, start = self.cars.queue.assign(env.now, visit, EPISODE, ep.person)
             yield env.timeout(start + travel - env.now)
             return True
         if not self.is_open(env.now + self.cfg.clinic_travel_minutes):
             return False
         yield env.timeout(self.cfg.clinic_travel_minutes)
-        k, start = self.clinic.queue.assign(env.now, self.clinic.draw(), EPISODE, ep.person)
+        k, start = self.clinic.queue.assign(
+            env.now, self.clinic.duration(ep.u[U_OOH_CLINIC]), EPISODE, ep.person
+        )
         yield env.timeout(start - env.now)
         return True
 
     # ------------------------------------------------------------------ other calls
-    def add_day(self, day: int, pop: Population, escalated: np.ndarray, rng: np.random.Generator) -> None:
-        """Place the day's other calls and this evening's calls of unmet same-day requests."""
+    def add_day(self, day: int, pop: Population, draws: KeyedDraws) -> None:
+        """Place the day's other calls of the population (``draws``: the stream ``demand.ooh``).
+        A Poisson number of callers per age band, picked at random; count, picks, times and
+        each call's draws are keyed by (day, band, call), so the background calls are the same
+        in every scenario with the same population and opening hours."""
         if not self.cfg.enabled:
             return
         t0 = day * MINUTES_PER_DAY
         spans = self._open_spans(t0, t0 + MINUTES_PER_DAY)
         open_minutes = sum(b - a for a, b in spans)
-        persons = []
-        if open_minutes > 0:
-            by_band = pop.alive_by_band()
-            share_of_week = open_minutes / self._open_minutes_per_day()
-            for b, band in enumerate(AGE_BANDS):
-                rate = self.cfg.contacts_per_year.get(band, 0.0) / DAYS_PER_YEAR * share_of_week
-                n = int(rng.poisson(rate * len(by_band[b]))) if rate > 0 else 0
-                persons.append(
-                    by_band[b][rng.integers(0, len(by_band[b]), n)] if n else np.empty(0, np.int64)
-                )
-        calls = np.concatenate(persons) if persons else np.empty(0, np.int64)
-        times = self._uniform_in(spans, len(calls), rng)
-        self._place(times, calls, rng.random(len(calls)), CALL, pop)
-        evening = t0 + self.cfg.weekday_from * MINUTES_PER_HOUR
-        when = evening + rng.random(len(escalated)) * ESCALATION_SPREAD_HOURS * MINUTES_PER_HOUR
-        self._place(when, escalated, rng.random(len(escalated)), ESCALATED, pop)
+        if open_minutes <= 0:
+            return
+        by_band = pop.alive_by_band()
+        size = np.array([len(idx) for idx in by_band], np.int64)
+        per_year = np.array([self.cfg.contacts_per_year.get(band, 0.0) for band in AGE_BANDS])
+        mean = per_year / DAYS_PER_YEAR * open_minutes / self._open_minutes_per_day() * size
+        band, call = expand(draws.poisson("count", mean, day, np.arange(len(AGE_BANDS))))
+        pick = np.minimum(
+            (draws.uniform("pick", day, band, call) * size[band]).astype(np.int64), size[band] - 1
+        )
+        persons = np.empty(len(band), np.int64)
+        for b, idx in enumerate(by_band):
+            persons[band == b] = idx[pick[band == b]]
+        u = draws.uniforms(CALL_DRAWS, day, band, call)
+        self._place(self._uniform_in(spans, u[:, 0]), persons, u, CALL, pop)
+
+    def add_escalated(self, day: int, persons: np.ndarray, u: np.ndarray, pop: Population) -> None:
+        """Place this evening's calls of unmet same-day requests; ``u`` holds each caller's
+        :data:`CALL_DRAWS` (keyed by the caller, see ``SimModel._route_escalated``)."""
+        if not self.cfg.enabled or len(persons) == 0:
+            return
+        evening = day * MINUTES_PER_DAY + self.cfg.weekday_from * MINUTES_PER_HOUR
+        when = evening + u[:, 0] * ESCALATION_SPREAD_HOURS * MINUTES_PER_HOUR
+        self._place(when, persons, u, ESCALATED, pop)
 
     def _place(
         self, times: np.ndarray, persons: np.ndarray, u: np.ndarray, kind: int, pop: Population
     ) -> None:
+        """Schedule calls at ``times``; ``u`` holds their :data:`CALL_DRAWS` (one row each)."""
         if len(times) == 0:
             return
-        n = len(times)
-        self.triage.queue.schedule_many(times, self.triage.draw_many(n), kind, persons)
-        clinic = u < self.cfg.clinic_share
-        home = (u >= self.cfg.clinic_share) & (u < self.cfg.clinic_share + self.cfg.home_visit_share)
+        _, where, triage, clinic_u, home_u = u.T
+        self.triage.queue.schedule_many(times, self.triage.durations(triage), kind, persons)
+        clinic = where < self.cfg.clinic_share
+        home = (where >= self.cfg.clinic_share) & (where < self.cfg.clinic_share + self.cfg.home_visit_share)
         later = times + self.cfg.clinic_travel_minutes
         self.clinic.queue.schedule_many(
-            later[clinic], self.clinic.draw_many(int(clinic.sum())), kind, persons[clinic]
+            later[clinic], self.clinic.durations(clinic_u[clinic]), kind, persons[clinic]
         )
         who = persons[home]
         travel = self.travel_minutes(pop.x[who], pop.y[who])
-        visit = 2 * travel + self.cars.draw_many(len(who))
+        visit = 2 * travel + self.cars.durations(home_u[home])
         self.cars.queue.schedule_many(later[home], visit, kind, who)
 
     def _open_spans(self, lo: float, hi: float) -> list[tuple[float, float]]:
@@ -147,11 +173,12 @@ class OutOfHours(mesa.Agent):
         return sum(b - a for a, b in zip(self.hours.starts, self.hours.ends, strict=True)) / 7
 
     @staticmethod
-    def _uniform_in(spans: list[tuple[float, float]], n: int, rng: np.random.Generator) -> np.ndarray:
-        if n == 0 or not spans:
+    def _uniform_in(spans: list[tuple[float, float]], u: np.ndarray) -> np.ndarray:
+        """Times spread uniformly over the open ``spans`` at the uniform draws ``u``."""
+        if len(u) == 0 or not spans:
             return np.empty(0)
         lengths = np.array([b - a for a, b in spans])
         cum = np.concatenate([[0.0], np.cumsum(lengths)])
-        x = np.sort(rng.random(n) * cum[-1])
-        i = np.searchsorted(cum, x, side="right") - 1
+        x = u * cum[-1]
+        i = np.minimum(np.searchsorted(cum, x, side="right") - 1, len(spans) - 1)
         return np.array([a for a, _ in spans])[i] + (x - cum[i])

@@ -64,6 +64,15 @@ class Station:
         self.draw = duration_sampler(cfg.service, rng)
         self._service, self._rng = cfg.service, rng
 
+    def duration(self, u: float) -> float:
+        """One service time at the uniform draw ``u``, made with the customer (common random
+        numbers: it does not depend on who else was served before)."""
+        return float(duration_quantile(self._service, u))
+
+    def durations(self, u: np.ndarray) -> np.ndarray:
+        """Service times at the uniform draws ``u`` (one per customer)."""
+        return duration_quantile(self._service, u)
+
     def draw_many(self, n: int) -> np.ndarray:
         """``n`` service times at once (for customers placed without a process)."""
         return duration_quantile(self._service, self._rng.random(n))

@@ -143,7 +143,10 @@ def test_a_larger_or_faster_team_never_raises_avoidable_admissions(change):
         a, b = run(base, r, size=30_000, years=0.5), run([*base, *change], r, size=30_000, years=0.5)
         assert [e.onset for e in a.recorder.episodes] == [e.onset for e in b.recorder.episodes]
         before, after = avoidable_admitted(a), avoidable_admitted(b)
-        assert after <= before
+        # an episode still open when the base run ends (queueing for the team) has no outcome
+        # there yet: the faster path may admit it before the end (censoring, not a reversal)
+        still_open = {e.id for e in a.recorder.episodes if e.outcome == "open"}
+        assert after - before <= still_open
         kept_out += len(before - after)
     assert kept_out > 0 or change != LARGER  # the larger team does keep some out of hospital
 
