@@ -23,6 +23,16 @@ class Calendar:
     start_year: int
     warmup_days: int
     days: int  # measured days after warm-up
+    epoch: int | None = None  # day of 1 January of ``start_year`` (default: ``warmup_days``)
+
+    @property
+    def first_day(self) -> int:
+        """Simulation day of 1 January of ``start_year`` (weekdays and years count from it)."""
+        return self.warmup_days if self.epoch is None else self.epoch
+
+    def window(self, start: int, stop: int) -> Calendar:
+        """The same calendar measuring days ``start`` to ``stop`` (exclusive) only."""
+        return Calendar(self.start_year, start, stop - start, self.first_day)
 
     @property
     def total_days(self) -> int:
@@ -37,7 +47,7 @@ class Calendar:
     def weekday(self, day: int) -> int:
         """Weekday of simulation ``day`` (0 = Monday)."""
         first = dt.date(self.start_year, 1, 1).weekday()
-        return (first + day - self.warmup_days) % 7
+        return (first + day - self.first_day) % 7
 
     def in_window(self, day: int) -> bool:
         """True when ``day`` lies in the measured period (after warm-up)."""
@@ -54,4 +64,4 @@ class Calendar:
 
     def year_of(self, day: int) -> int:
         """Calendar year that simulation ``day`` belongs to."""
-        return self.start_year + (day - self.warmup_days) // DAYS_PER_YEAR
+        return self.start_year + (day - self.first_day) // DAYS_PER_YEAR

@@ -46,17 +46,19 @@ import simpy
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR, Calendar
 from sim.config.schema import CHANNELS, SimConfig
 from sim.demand import ControlSchedule, Requests, acute_episodes, practice_requests
-from sim.demand.needs import WORKDAYS_PER_WEEK
+from sim.demand.controls import BACKLOG_DAYS, NONE
+from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT, Recorder
 from sim.population import plan_year, project, synthesise
-from sim.rng import Streams
+from sim.rng import Streams, name_key, occurrence
 from sim.rules.base import make_rules
 from sim.services.acute_team import AcuteTeam
-from sim.services.episode import N_UNIFORMS, EpisodeState
+from sim.services.diary import GP
+from sim.services.episode import EpisodeState, episode_uniforms
 from sim.services.hospital import Hospital
-from sim.services.ooh import OutOfHours
+from sim.services.ooh import CALL_DRAWS, OutOfHours
 from sim.services.pathway import episode
-from sim.services.practice import Practice, build_diaries, create_practices
+from sim.services.practice import Practice, build_diaries, create_practices, fit_capacity_to_lists
 from sim.services.satellite import Satellite
 from sim.services.sites import acute_base, largest_house
 
@@ -86,13 +88,17 @@ class SimModel(mesa.Model):
         )
         self.diaries = build_diaries(self.practices)
         self.controls = ControlSchedule(config.demand, self.population.condition_names)
-        self.controls.enrol(self.population, 0, self.streams("demand.controls"))
+        self.controls.draws = self.streams.keyed("demand.control_adherence")
+        # first due days spread over each control's interval from the start of the warm start
+        self.controls.enrol(self.population, -self.warm_start_days(), self.streams("demand.controls"))
         self._create_services()
         self.rules = make_rules(config.rules)
         for rule in self.rules.values():
             rule.setup(self)
         self.rules["workforce"].staff(self)
         self.rules["list_management"].list_everyone(self)
+        listed = self.rules["list_management"].listed(self)
+        fit_capacity_to_lists(self.practices, self.diaries, listed, config.organisation)
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -130,6 +136,7 @@ class SimModel(mesa.Model):
         """Simulate warm-up and measured days; return the records of the run. ``progress`` is
         called with 1 after each simulated day (for a progress bar)."""
         self._progress = progress
+        self._warm_start()
         self.env.process(self._clock())
         self.env.run(until=self.calendar.total_days * MINUTES_PER_DAY)
         offered, used = self.diaries.today()
@@ -138,17 +145,55 @@ class SimModel(mesa.Model):
         self.recorder.finish()
         return self.recorder
 
+    def warm_start_days(self) -> int:
+        """Days of the silent pre-run before day 0: ``warm_start_days``, at least the booking
+        horizon (0 for a cold start)."""
+        days = self.config.warm_start_days
+        return max(days, self.diaries.horizon) if days > 0 else 0
+
+    def _warm_start(self) -> None:
+        """A silent pre-run of ``warm_start_days`` before day 0, so that the diaries hold on day 0
+        the bookings they would hold after running, and the controls their lateness: each day's
+        requests and due controls are triaged and booked (with the fallback to GPs), booked
+        controls set their next due day and unanswered ones are retried; nothing is recorded, no
+        one forgoes or misses a contact and no episode starts. Requests come from their own
+        stream, so the run's streams are untouched."""
+        days = self.warm_start_days()
+        if days == 0:
+            return
+        weekday_of, pop, demand = self.calendar.weekday, self.population, self.config.demand
+        self.diaries.start(-days, weekday_of)
+        rng = self.streams("warm_start.requests")
+        for day in range(-days, 0):
+            weekday = weekday_of(day)
+            requests = practice_requests(pop, demand, day, weekday, rng)
+            if weekday < WORKDAYS_PER_WEEK:
+                requests = Requests.concat([requests, self.controls.requests(pop, day)], day)
+            practice = pop.practice[requests.person]
+            active = np.flatnonzero(practice >= 0)
+            sub = requests.subset(active)
+            role, channel, minutes = self.rules["triage"].assign(sub, practice[active], self)
+            offset, _ = self._book(sub, practice[active], role, channel, minutes)
+            status = np.full(len(requests), NO_PRACTICE, np.int8)
+            status[active] = np.where(offset >= 0, BOOKED, NO_SLOT)
+            self._control_outcomes(requests, status, active, offset, day)
+            self.diaries.advance(weekday_of)
+
     def _clock(self) -> Generator[simpy.Event, None, None]:
         weekday_of = self.calendar.weekday
         ticks = set(self.calendar.tick_days())
         for day in range(self.calendar.total_days):
+            since = day - self.calendar.warmup_days
+            if since > 0 and since % DAYS_PER_YEAR == 0:  # a measured year ends (for KPIs by year)
+                self.recorder.snapshot_population(day)
             if day in ticks:
                 self.yearly_tick(day)
             if day == self.calendar.warmup_days:  # the measured period starts before this day's events
                 self.recorder.snapshot_population(day)
             self.population_events(day)
             if day == 0:
-                self.diaries.start(0, weekday_of)
+                if self.diaries.day != 0:  # not opened by the warm start
+                    self.diaries.start(0, weekday_of)
             else:
                 offered, used = self.diaries.advance(weekday_of)
                 self.recorder.close_day(day - 1, offered, used)
@@ -200,27 +245,29 @@ class SimModel(mesa.Model):
             requests = Requests.concat([requests, self._followup_requests(followups, day)], day)
             self.recorder.needs[day] += len(followups)
         status = np.zeros(len(requests), dtype=np.int8)
-        status[requests.need_day < 0] = NOT_SOUGHT
+        status[requests.need_day == FORGONE] = NOT_SOUGHT
         practice = pop.practice[requests.person]
         status[(status == 0) & (practice < 0)] = NO_PRACTICE
         active = np.flatnonzero(status == 0)
         sub = requests.subset(active)
         role, channel, minutes = self.rules["triage"].assign(sub, practice[active], self)
-        offset = self.rules["booking"].book(sub, practice[active], role, minutes, self)
+        offset, with_named = self._book(sub, practice[active], role, channel, minutes)
         status[active[offset < 0]] = NO_SLOT
-        status[active[(offset >= 0) & self._no_show(practice[active])]] = NO_SHOW
+        status[active[(offset >= 0) & self._no_show(sub, practice[active])]] = NO_SHOW
         self._control_outcomes(requests, status, active, offset, day)
         self._followup_outcomes(followups, status, active, offset, day)
         escalated = self._escalate_unmet(requests, status)
         self._route_escalated(requests.person[escalated], day)
         named = np.zeros(len(requests), bool)
-        named[active] = self.rules["booking"].with_named
+        named[active] = with_named
         self.recorder.requests(
             requests, practice, status, active, role, channel, minutes, offset, escalated, named
         )
         if weekday < WORKDAYS_PER_WEEK:  # practices that work, on working days
             third = self.diaries.days_to_nth_free(self._standard_minutes())
             self.recorder.access_snapshot(day, third[~self.diaries.closed])
+        late_by = (cfg.demand.overdue_grace_days, BACKLOG_DAYS)
+        self.recorder.controls_day(day, self.controls.waiting(pop, day, late_by), self.controls.chronic(pop))
 
         for i in range(len(episodes)):
             ep = EpisodeState(
@@ -233,15 +280,46 @@ class SimModel(mesa.Model):
                 onset=float(episodes.onset[i]),
                 u=episodes.u[i],
                 window=float(episodes.window[i]),
+                need_day=day,
+                occurrence=int(episodes.occurrence[i]),
             )
             self._episode_id += 1
             self.recorder.episodes.append(ep)
             self.env.process(episode(self, ep))
         self.datacollector.collect(self)
 
+    def _book(
+        self,
+        requests: Requests,
+        practice: np.ndarray,
+        role: np.ndarray,
+        channel: np.ndarray,
+        minutes: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Book the day's requests; those the ``triage`` rule lets fall back to a GP when their
+        role had no slot are booked again with GP minutes. Returns (day offset or -1, booked with
+        the named GP); ``role`` and ``minutes`` are updated where the fallback booked."""
+        booking, triage = self.rules["booking"], self.rules["triage"]
+        offset = booking.book(requests, practice, role, minutes, self)
+        with_named = np.asarray(booking.with_named, bool).copy()
+        unmet = np.flatnonzero(offset < 0)
+        pos, gp_minutes = triage.fallback(
+            requests.subset(unmet), practice[unmet], role[unmet], channel[unmet], self
+        )
+        if len(pos):
+            idx = unmet[pos]
+            gp = np.full(len(idx), GP, np.int8)
+            again = booking.book(requests.subset(idx), practice[idx], gp, gp_minutes, self)
+            ok = again >= 0
+            offset[idx[ok]] = again[ok]
+            role[idx[ok]] = GP
+            minutes[idx[ok]] = gp_minutes[ok]
+            with_named[idx[ok]] = np.asarray(booking.with_named, bool)[ok]
+        return offset, with_named
+
     def _seek_care(self, requests: Requests, day: int) -> Requests:
         """Apply the ``care_seeking`` rule to today's new needs; put off the delayed ones and add
-        those put off earlier to today's batch. Forgone needs are marked with ``need_day = -1``."""
+        those put off earlier to today's batch. Forgone needs are marked with ``need_day = FORGONE``."""
         delay = self.rules["care_seeking"].seek(requests, self)
         delay[(delay > 0) & (requests.control >= 0)] = -1  # a put-off control is retried by its schedule
         for d in np.unique(delay[delay > 0]):
@@ -251,18 +329,21 @@ class SimModel(mesa.Model):
             self._deferred.setdefault(target, []).append(requests.subset(np.flatnonzero(delay == d)))
         today = requests.subset(np.flatnonzero(delay <= 0))
         forgo = delay[delay <= 0] < 0
-        today.need_day[forgo] = -1
+        today.need_day[forgo] = FORGONE
         return Requests.concat([today, *self._deferred.pop(day, [])], day)
 
-    def _no_show(self, practice: np.ndarray) -> np.ndarray:
-        """Which booked requests the patient will not come to (drawn for every active request)."""
+    def _no_show(self, requests: Requests, practice: np.ndarray) -> np.ndarray:
+        """Which booked requests the patient will not come to (drawn for every active request,
+        keyed by the request's identity: see ``request_keys``)."""
         share = np.array([p.spec.diary.no_show_share for p in self.practices])
-        return self.streams("demand.no_show").random(len(practice)) < share[practice]
+        u = self.streams.keyed("demand.no_show").uniform("no_show", *request_keys(requests))
+        return u < share[practice]
 
     def _escalate_unmet(self, requests: Requests, status: np.ndarray) -> np.ndarray:
-        """Which unmet same-day requests go on to out-of-hours care or the ED instead."""
+        """Which unmet same-day requests go on to out-of-hours care or the ED instead (keyed by
+        the request's identity, so a request unmet in two scenarios escalates in both or neither)."""
         share = self.config.demand.unmet_same_day_to_acute_share
-        u = self.streams("demand.unmet_escalation").random(len(requests))
+        u = self.streams.keyed("demand.unmet_escalation").uniform("escalate", *request_keys(requests))
         unmet = np.isin(status, (NO_SLOT, NO_PRACTICE)) & requests.same_day
         return unmet & (u < share)
 
@@ -270,26 +351,31 @@ class SimModel(mesa.Model):
         self, requests: Requests, status: np.ndarray, active: np.ndarray, offset: np.ndarray, day: int
     ) -> None:
         """Tell the control schedule which controls will be seen (and on which day); the rest retry."""
-        seen_day = np.full(len(requests), -1, np.int64)
+        seen_day = np.full(len(requests), NONE, np.int64)
         seen_day[active] = day + offset.astype(np.int64)
-        seen_day[status != BOOKED] = -1
+        seen_day[status != BOOKED] = NONE
         ctl = np.flatnonzero(requests.control >= 0)
         self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen_day[ctl])
 
     # ------------------------------------------------------------------ acute pathway helpers
     def _route_escalated(self, persons: np.ndarray, day: int) -> None:
         """Unmet same-day requests taken elsewhere: the ED during the day, or the out-of-hours GP
-        in the evening (the ED when there is no out-of-hours service)."""
-        rng = self.streams("demand.escalated")
-        to_ed = rng.random(len(persons)) < self.config.services.ooh.escalated_to_ed_share
+        in the evening (the ED when there is no out-of-hours service).
+        Background out-of-hours calls come from their own stream (``demand.ooh``); each escalated
+        call's draws are keyed by (person, day, occurrence) in ``demand.escalated``, so neither
+        kind of call shifts the other's draws (common random numbers)."""
+        self.ooh.add_day(day, self.population, self.streams.keyed("demand.ooh"))
+        draws = self.streams.keyed("demand.escalated")
+        keys = (persons, day, occurrence(persons))
+        u = draws.uniforms(("to_ed", "ed_time", "ed_service", *CALL_DRAWS), *keys)
+        to_ed = u[:, 0] < self.config.services.ooh.escalated_to_ed_share
         if not self.config.services.ooh.enabled:
             to_ed[:] = True
-        self.ooh.add_day(day, self.population, persons[~to_ed], self.streams("demand.ooh"))
-        ed = persons[to_ed]
+        self.ooh.add_escalated(day, persons[~to_ed], u[~to_ed, 3:], self.population)
         lo, hi = ESCALATED_ED_HOURS
-        times = day * MINUTES_PER_DAY + (lo + rng.random(len(ed)) * (hi - lo)) * MINUTES_PER_HOUR
-        minutes = self.hospital.ed.draw_many(len(ed))
-        self.hospital.ed.queue.schedule_many(np.sort(times), minutes, ED_MINOR, ed)
+        times = day * MINUTES_PER_DAY + (lo + u[to_ed, 1] * (hi - lo)) * MINUTES_PER_HOUR
+        minutes = self.hospital.ed.durations(u[to_ed, 2])
+        self.hospital.ed.queue.schedule_many(times, minutes, ED_MINOR, persons[to_ed])
 
     def _followup_requests(self, episodes: list[EpisodeState], day: int) -> Requests:
         """GP follow-up consultations asked for at discharge, as routine in-person requests."""
@@ -341,8 +427,14 @@ class SimModel(mesa.Model):
 
     def readmission(self, parent: EpisodeState) -> EpisodeState:
         """A new episode: the readmission of ``parent``'s patient, now, straight to hospital.
-        Its draws come from a stream named after the parent episode (common random numbers)."""
+        Its draws are keyed by the parent's identity (person, group, the original need's day and
+        occurrence) and the next generation, never by an episode id (common random numbers);
+        its id is only for bookkeeping."""
         person = parent.person
+        keyed = self.streams.keyed("demand.episodes")
+        group = name_key(self.group_names[parent.group])
+        generation = parent.generation + 1
+        u = episode_uniforms(keyed, person, group, parent.need_day, parent.occurrence, generation)
         ep = EpisodeState(
             id=self._readmission_id,
             person=person,
@@ -351,9 +443,12 @@ class SimModel(mesa.Model):
             severe=True,
             practice=int(self.population.practice[person]),
             onset=self.env.now,
-            u=self.streams.fresh(f"demand.readmission.{parent.id}").random(N_UNIFORMS),
+            u=u[0],
             readmission_of=parent.id,
             route="ed",
+            need_day=parent.need_day,
+            occurrence=parent.occurrence,
+            generation=generation,
         )
         self._readmission_id += 1
         self.recorder.episodes.append(ep)
@@ -386,3 +481,15 @@ class SimModel(mesa.Model):
     def _standard_minutes(self) -> float:
         """Minutes of one standard in-person GP consultation (for the access snapshot)."""
         return self.practices[0].spec.diary.gp_minutes.in_person if self.practices else 15.0
+
+
+def request_keys(requests: Requests) -> tuple[np.ndarray, ...]:
+    """Stable identity of each request for keyed draws: (person and control, the day it is made,
+    the day the need arose, and its occurrence among the same person's and control's requests)."""
+    who = requests.person.astype(np.int64) * 64 + requests.control.astype(np.int64) + 1
+    return (
+        who,
+        np.full(len(requests), requests.day, np.int64),
+        requests.need_day.astype(np.int64),
+        occurrence(who),
+    )

@@ -25,6 +25,7 @@ PACKAGES = ("sim", "mesa", "simpy", "numpy", "scipy", "pandas", "pyarrow", "matp
 RESULT_FILES = (
     "kpis.csv",
     "kpis.parquet",
+    "kpis_by_year.csv",
     "timeseries.csv",
     "timeseries.parquet",
     "kpis.png",
@@ -80,9 +81,18 @@ def clear_results(outdir: Path) -> None:
         (outdir / name).unlink(missing_ok=True)
 
 
-def write_tables(kpis: pd.DataFrame, timeseries: pd.DataFrame | None, outdir: Path, csv: bool = True) -> None:
-    """Write ``kpis`` (csv and parquet) and ``timeseries`` (parquet, and csv if asked)."""
+def write_tables(
+    kpis: pd.DataFrame,
+    timeseries: pd.DataFrame | None,
+    outdir: Path,
+    csv: bool = True,
+    by_year: pd.DataFrame | None = None,
+) -> None:
+    """Write ``kpis`` (csv and parquet), ``timeseries`` (parquet, and csv if asked) and the KPIs
+    of each measured year (``kpis_by_year.csv``) when there are any."""
     outdir.mkdir(parents=True, exist_ok=True)
+    if by_year is not None and len(by_year):
+        _atomic(outdir / "kpis_by_year.csv", lambda p: by_year.to_csv(p, index=False))
     _atomic(outdir / "kpis.parquet", lambda p: kpis.to_parquet(p, index=False))
     _atomic(outdir / "kpis.csv", lambda p: kpis.to_csv(p, index=False))
     if timeseries is not None:

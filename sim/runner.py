@@ -20,12 +20,14 @@ import pandas as pd
 from sim.calendar import DAYS_PER_YEAR
 from sim.config.schema import SimConfig
 from sim.metrics import compute_kpis, compute_timeseries
+from sim.metrics.periods import kpis_by_year
 from sim.model import SimModel
 from sim.rules.base import make_rules
 
 log = logging.getLogger(__name__)
 
 KPI_COLUMNS = ["scenario", "replication", "seed", "metric", "group", "value", "unit"]
+YEAR_COLUMNS = ["scenario", "replication", "year", "metric", "group", "value", "unit"]
 TS_COLUMNS = ["scenario", "replication", "day", "metric", "group", "value"]
 
 
@@ -36,6 +38,8 @@ class Results:
     kpis: pd.DataFrame
     timeseries: pd.DataFrame
     info: dict = field(default_factory=dict)
+    # the KPIs of each measured year (year 1 = the first after warm-up) when two or more are measured
+    by_year: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=YEAR_COLUMNS))
 
 
 def simulated_days(config: SimConfig) -> int:
@@ -61,6 +65,12 @@ def run_replication(
     )
     ts.insert(0, "replication", replication)
     ts.insert(0, "scenario", config.scenario.name)
+    by_year = pd.DataFrame(
+        kpis_by_year(model) if model.calendar.days >= 2 * DAYS_PER_YEAR else [],
+        columns=["year", "metric", "group", "value", "unit"],
+    )
+    by_year.insert(0, "replication", replication)
+    by_year.insert(0, "scenario", config.scenario.name)
     info = {
         "replication": replication,
         "wall_seconds": round(time.perf_counter() - start, 3),
@@ -68,7 +78,7 @@ def run_replication(
         "episodes": len(model.recorder.episodes),
         "practices": len(model.practices),
     }
-    return Results(kpis[KPI_COLUMNS], ts[TS_COLUMNS], info)
+    return Results(kpis[KPI_COLUMNS], ts[TS_COLUMNS], info, by_year[YEAR_COLUMNS])
 
 
 def check(config: SimConfig) -> None:
@@ -109,4 +119,5 @@ def run(
         kpis=pd.concat([p.kpis for p in parts], ignore_index=True),
         timeseries=pd.concat([p.timeseries for p in parts], ignore_index=True),
         info={"replications": [p.info for p in parts]},
+        by_year=pd.concat([p.by_year for p in parts], ignore_index=True),
     )

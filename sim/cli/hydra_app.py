@@ -151,6 +151,7 @@ def task(cfg: DictConfig) -> None:
             results.timeseries if config.output.timeseries else None,
             outdir,
             csv=config.output.csv,
+            by_year=results.by_year,
         )
         if config.output.plots:
             from sim.report.plots import plot_kpis, plot_timeseries

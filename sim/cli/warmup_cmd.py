@@ -40,7 +40,13 @@ if TYPE_CHECKING:
     from sim.runner import Results
 
 EXIT_CONFIG = 2
-SERIES = ("routine_wait_days_mean:all", "utilisation:gp", "requests_unmet:all", "beds_occupied:all")
+SERIES = (
+    "routine_wait_days_mean:all",
+    "utilisation:gp",
+    "utilisation:nurse",
+    "requests_unmet:all",
+    "beds_occupied:all",
+)
 KPIS = (
     "avoidable_admissions_per_1000_65plus:all",
     "routine_wait_days_mean:all",

@@ -150,6 +150,8 @@ class OrganisationConfig(Validated):
     list_size_per_gp: float = positive(1600.0)
     list_spread: float = non_negative(0.0)  # sd of log list size around the norm, between practices
     close_at_share_of_norm: float = positive(1.0)  # closes to new patients at this share of its norm
+    # elasticity of a practice's clinical time to its starting list: (list / norm) ** this
+    capacity_follows_list: float = probability(0.0)
     practice_types: dict[str, PracticeTypeConfig] = field(
         default_factory=lambda: {"solo": PracticeTypeConfig(gp_share=1.0)}
     )

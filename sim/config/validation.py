@@ -90,6 +90,15 @@ def between(lo: float, hi: float, default: Any) -> Any:
     return _constrained(default, _bound(lo, hi, False, False))
 
 
+def one_of(default: str, choices: tuple[str, ...]) -> Any:
+    """A string field that must be one of ``choices``."""
+
+    def check(v: Any) -> str | None:
+        return None if v in choices else f"must be one of {', '.join(choices)} (got {v!r})"
+
+    return _constrained(default, check)
+
+
 def each(check_default: Any) -> Any:
     """Apply a scalar constraint (built with one of the helpers) to every value of a dict field."""
     inner: Check = check_default.metadata["check"]

@@ -4,10 +4,12 @@ Each person with a condition that has a control (``demand.controls``) gets a due
 first drawn uniformly over one interval (``365 / per_year`` days), then set one interval
 after each control is booked. On a weekday, everyone whose control is due asks their
 practice for a routine appointment. A request that finds no slot is retried after
-``control_retry_days``; from its due day until it is booked the control is overdue, and
-an overdue control raises the hazard of the related acute deteriorations (the link from
-access to avoidable admissions, ``demand.overdue_hazard_ratio``). Hospital outpatient
-controls follow their own interval and are attended on the day they fall due.
+``control_retry_days``; from its *original* due day until it is booked the control is
+overdue (a retry does not reset it: the request carries the original due day as its
+``need_day``, so lateness is measured from it), and an overdue control raises the hazard
+of the related acute deteriorations (the link from access to avoidable admissions,
+``demand.overdue_hazard_ratio``). Hospital outpatient controls follow their own interval
+and are attended on the day they fall due.
 
 Due days live in (persons x controls) arrays; a queue of day buckets finds who is due
 without scanning everyone each day, so the cost grows with the number of controls.
@@ -23,8 +25,10 @@ from sim.calendar import DAYS_PER_YEAR
 from sim.config.schema import DemandConfig
 from sim.demand.needs import Requests
 from sim.population.state import Population
+from sim.rng import KeyedDraws
 
-NONE = -1
+NONE = np.iinfo(np.int32).min  # no due day, not overdue, not booked (days are negative in the warm start)
+BACKLOG_DAYS = 60  # a control this many days past its original due day counts in the backlog KPI
 
 
 class DueQueue:
@@ -80,6 +84,9 @@ class ControlSchedule:
         )
         self.nurse = np.array([s.nurse_eligible for s in specs], dtype=bool)
         self.retry = cfg.control_retry_days
+        self.nonadherent_share = cfg.control_nonadherent_share
+        self.response = cfg.control_response_probability
+        self.draws: KeyedDraws | None = None  # keyed uniforms for who answers a reminder
         self.practice = DueQueue(len(self.names))
         self.hospital = DueQueue(len(self.names))
         self.overdue_since = np.full((0, len(self.names)), NONE, np.int32)  # due day of an unbooked control
@@ -111,12 +118,18 @@ class ControlSchedule:
                 queue.set(new, np.full(len(new), k), first)
 
     def requests(self, pop: Population, day: int) -> Requests:
-        """Control requests of everyone alive whose control is due by ``day``."""
+        """Control requests of everyone alive whose control is due by ``day`` and who answers
+        the reminder (a non-adherent patient who does not is reminded again after the retry days)."""
         self._grow(pop.n)
         person, control = self.practice.pop_due(day, pop.alive)
         due_day = self.practice.due[person, control]
         fresh = self.overdue_since[person, control] == NONE
         self.overdue_since[person[fresh], control[fresh]] = due_day[fresh]
+        silent = self._not_answering(person, control, day)
+        if silent.any():
+            self.outcome(person[silent], control[silent], np.full(int(silent.sum()), NONE))
+            person, control = person[~silent], control[~silent]
+        due_day = self.overdue_since[person, control]  # the original due day, not the retry's
         n = len(person)
         return Requests(
             day=day,
@@ -129,13 +142,38 @@ class ControlSchedule:
             control=control.astype(np.int8),
         )
 
+    def _not_answering(self, person: np.ndarray, control: np.ndarray, day: int) -> np.ndarray:
+        """Which due controls the patient does not answer today: keyed by person (who is
+        non-adherent) and by (person, control, day), so scenarios share these draws."""
+        if self.draws is None or self.nonadherent_share <= 0 or self.response >= 1:
+            return np.zeros(len(person), bool)
+        nonadherent = self.draws.uniform("nonadherent", person) < self.nonadherent_share
+        answers = self.draws.uniform("answers", person, control, day) < self.response
+        return nonadherent & ~answers
+
     def outcome(self, person: np.ndarray, control: np.ndarray, seen_day: np.ndarray) -> None:
-        """Set the next control one interval after ``seen_day``; retry later where ``seen_day`` < 0."""
-        done = seen_day >= 0
+        """Set the next control one interval after ``seen_day``; retry later where it is ``NONE``."""
+        done = seen_day != NONE
         self.practice.set(person[done], control[done], seen_day[done] + self.interval[control[done]])
         self.overdue_since[person[done], control[done]] = NONE
         retry_day = self.practice.due[person[~done], control[~done]] + self.retry
         self.practice.set(person[~done], control[~done], retry_day)
+
+    def waiting(self, pop: Population, day: int, late_by: tuple[int, ...]) -> tuple[int, ...]:
+        """Controls of living people still waiting for a booking on ``day``: all of them, then
+        those more than each of ``late_by`` days past their original due day."""
+        self._grow(pop.n)
+        since = self.overdue_since[: pop.n]
+        open_ = (since != NONE) & pop.alive[:, None]
+        return (
+            int(np.count_nonzero(open_)),
+            *(int(np.count_nonzero(open_ & (since < day - d))) for d in late_by),
+        )
+
+    def chronic(self, pop: Population) -> int:
+        """Living people with at least one condition that has controls in general practice."""
+        mask = int(np.bitwise_or.reduce(1 << self.bits[np.isfinite(self.interval)], initial=0))
+        return int(np.count_nonzero(pop.alive & ((pop.conditions & mask) != 0)))
 
     def overdue_days(self, person: np.ndarray, control: int, day: int) -> np.ndarray:
         """Days by which ``control`` of each person is overdue on ``day`` (0 when not overdue)."""

@@ -20,6 +20,9 @@ from sim.population.state import Population
 WORKDAYS_PER_WEEK = 5
 
 
+FORGONE = np.iinfo(np.int32).min  # ``need_day`` of a need the patient forgoes (days may be negative)
+
+
 @dataclass(frozen=True)
 class Requests:
     """Requests to general practice made on one day (one entry per request)."""
@@ -78,7 +81,8 @@ class Episodes:
     group: np.ndarray  # int16, index into the configured episode groups
     severe: np.ndarray  # bool
     window: np.ndarray  # float64, minutes in which home or primary care can still prevent admission
-    u: np.ndarray  # float64 (n, 3): uniforms fixed at onset for treat / admit / stay decisions
+    u: np.ndarray  # float64 (n, N_UNIFORMS): the named draws of sim.services.episode.DRAWS
+    occurrence: np.ndarray  # int64: earlier episodes of the same person and group that day
 
     def __len__(self) -> int:
         return len(self.person)

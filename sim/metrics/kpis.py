@@ -181,11 +181,8 @@ def planned_care_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[R
         sel = booked & (req["control"] == k)
         yield "chronic_controls_per_1000", name, 1000.0 * _rate(sel.sum(), py), "per 1000 per year"
         yield "control_delay_days_mean", name, float(late[sel].mean()) if sel.any() else float("nan"), "days"
-    yield (
-        "controls_overdue_share",
-        "all",
-        _rate(np.count_nonzero(booked & (late > grace)), booked.sum()),
-        ("share of booked controls"),
+    yield from control_lateness_kpis(
+        model, np.count_nonzero(booked), np.count_nonzero(booked & (late > grace))
     )
     cal = model.calendar
     visits = [v for d, v in model.recorder.outpatient_visits if cal.in_window(d)]
@@ -193,6 +190,21 @@ def planned_care_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[R
     for k, name in enumerate(names):
         n = np.count_nonzero(control == k)
         yield "outpatient_controls_per_1000", name, 1000.0 * _rate(n, py), "per 1000 per year"
+
+
+def control_lateness_kpis(model: SimModel, booked: int, booked_late: int) -> Iterator[Row]:
+    """Controls more than ``overdue_grace_days`` late, booked in the window or still waiting at
+    its end, as a share of both; and the backlog of controls more than ``BACKLOG_DAYS`` past
+    their original due day per 1000 people with a controlled condition (mean over the days)."""
+    cal = model.calendar
+    waiting = model.recorder.controls_waiting
+    end = waiting[cal.total_days - 1]
+    share = _rate(booked_late + end[1], booked + end[0])
+    yield "controls_overdue_share", "all", share, "share of controls booked or waiting"
+    days = waiting[cal.warmup_days : cal.total_days]
+    backlog = 1000.0 * days[:, 2] / np.maximum(days[:, 3], 1)
+    value = float(backlog.mean()) if len(backlog) else float("nan")
+    yield "controls_backlog_per_1000_chronic", "all", value, "per 1000 with a controlled condition"
 
 
 def wait_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:

@@ -64,6 +64,10 @@ class Recorder:
         self.events = np.zeros((model.calendar.total_days, 4), np.int64)
         self.population_counts: list[PopulationCount] = []
         self.request_table: dict[str, np.ndarray] = {}
+        # per day, after booking: controls waiting for a slot, of them more than
+        # ``overdue_grace_days`` and more than ``BACKLOG_DAYS`` past their original due day,
+        # and living people with a condition that has controls
+        self.controls_waiting = np.zeros((model.calendar.total_days + 1, 4), np.int64)
 
     def requests(
         self,
@@ -95,6 +99,7 @@ class Recorder:
                 "band": requests.band,
                 "practice": practice.astype(np.int32),
                 "same_day": requests.same_day,
+                "nurse_eligible": requests.nurse_eligible,
                 "escalated": escalated,
                 "named": named,
                 "role": full_role,
@@ -129,6 +134,10 @@ class Recorder:
         """Record the days to the third available contact of each working practice on ``day``."""
         self.access_days.append(day)
         self.access.append(days_to_third.astype(np.int16))
+
+    def controls_day(self, day: int, waiting: tuple[int, ...], chronic: int) -> None:
+        """Record the controls still waiting at the end of ``day`` (see ``controls_waiting``)."""
+        self.controls_waiting[day] = (*waiting, chronic)
 
     def population_events(self, day: int, counts: np.ndarray) -> None:
         """Record the numbers of births, immigrants, deaths and emigrants of ``day``."""

@@ -52,3 +52,7 @@ def _request_series(model: SimModel) -> Iterator[TsRow]:
         yield int(d), "routine_wait_days_mean", "all", float(wait[d] / count[d])
     for d in range(n_days):
         yield d, "requests_unmet", "all", float(unmet[d])
+    waiting = model.recorder.controls_waiting
+    for d in range(n_days):
+        value = 1000.0 * waiting[d, 2] / max(waiting[d, 3], 1)
+        yield d, "controls_backlog_per_1000_chronic", "all", float(value)

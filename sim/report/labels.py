@@ -21,7 +21,10 @@ LABELS: dict[str, str] = {
     "contacts_supplied": "Contacts given by practices",
     "continuity_share": "Routine GP contacts with the patient's own GP",
     "control_delay_days_mean": "Mean delay of chronic-disease controls",
-    "controls_overdue_share": "Chronic-disease controls booked late",
+    "controls_backlog_per_1000_chronic": (
+        "Chronic-disease controls over 60 days late, per 1,000 with a chronic condition"
+    ),
+    "controls_overdue_share": "Chronic-disease controls more than the grace period late (booked or waiting)",
     "cost_dkk_per_capita": "Cost per resident",
     "days_to_third_available": "Days to the third free appointment",
     "deaths_per_1000": "Deaths",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config.validation import Validated, probability
+from sim.config.validation import Validated, one_of, probability
 from sim.rules.base import Rule, register
 from sim.services.diary import GP
 
@@ -26,6 +26,14 @@ class BookingRule(Rule):
     family = "booking"
     with_named: np.ndarray = np.zeros(0, dtype=bool)
 
+    def in_priority(self, requests: Requests, idx: np.ndarray) -> np.ndarray:
+        """Positions ``idx`` in the order in which they are served: oldest need first (the day
+        the need arose, or the original due day of a control), ties in arrival order; under
+        ``priority: arrival``, arrival order only (today's new requests before controls)."""
+        if getattr(self.params, "priority", "oldest_first") == "arrival":
+            return idx
+        return idx[np.argsort(requests.need_day[idx], kind="stable")]
+
     def book(
         self,
         requests: Requests,
@@ -38,12 +46,24 @@ class BookingRule(Rule):
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class FirstAvailableParams(Validated):
+    """Parameters of first-available booking."""
+
+    # order in which a day's routine requests are served: "oldest_first" (controls past their
+    # due day and needs put off before today's new requests; an assumption: practices recall
+    # patients whose control is late) or "arrival" (new requests first, controls after them)
+    priority: str = one_of("oldest_first", ("oldest_first", "arrival"))
+
+
 @register
 class FirstAvailable(BookingRule):
     """Same-day needs take today's carve-out, then any free time today; routine needs take
-    the first free time within the practice's booking horizon."""
+    the first free time within the practice's booking horizon, served oldest need first
+    (``priority``)."""
 
     name = "first_available"
+    Params = FirstAvailableParams
 
     def setup(self, model: SimModel) -> None:
         super().setup(model)
@@ -69,7 +89,7 @@ class FirstAvailable(BookingRule):
         offset[urgent] = diaries.book(practice[urgent], role[urgent], minutes[urgent], "same_day", 0)
         spill = urgent[offset[urgent] < 0]
         offset[spill] = diaries.book(practice[spill], role[spill], minutes[spill], "routine", 0)
-        routine = np.flatnonzero(~requests.same_day)
+        routine = self.in_priority(requests, np.flatnonzero(~requests.same_day))
         for h, pos in self.by_horizon(practice, routine):
             sel = routine[pos]
             offset[sel] = diaries.book(practice[sel], role[sel], minutes[sel], "routine", h)
@@ -78,7 +98,7 @@ class FirstAvailable(BookingRule):
 
 
 @dataclass(frozen=True)
-class ContinuityParams(Validated):
+class ContinuityParams(FirstAvailableParams):
     """Parameters of the continuity-preferring booking rule."""
 
     share: float = probability(1.0)  # share of patients who insist on their own GP for routine needs
@@ -109,7 +129,7 @@ class ContinuityFirst(FirstAvailable):
             requests.subset(urgent), practice[urgent], role[urgent], minutes[urgent], model
         )
         named = (~requests.same_day) & (role == GP) & (self.rng.random(len(requests)) < self.params.share)
-        idx = np.flatnonzero(named)
+        idx = self.in_priority(requests, np.flatnonzero(named))
         unit = named_gp(pop.gp_draw[requests.person[idx]], diaries.n_units()[practice[idx]])
         for h, pos in self.by_horizon(practice, idx):
             sel = idx[pos]

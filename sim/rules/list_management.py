@@ -30,6 +30,12 @@ class ListManagementRule(Rule):
         """Boolean per practice: it takes new patients."""
         raise NotImplementedError
 
+    def listed(self, model: SimModel) -> np.ndarray:
+        """Living residents listed with each practice."""
+        pop = model.population
+        listed = pop.practice[pop.alive & (pop.practice >= 0)]
+        return np.bincount(listed, minlength=len(model.practices)).astype(float)
+
 
 @register
 class NearestOpen(ListManagementRule):
@@ -54,12 +60,6 @@ class NearestOpen(ListManagementRule):
     def threshold(self, model: SimModel) -> np.ndarray:
         """List size at which each practice closes to new patients."""
         return self.norm(model) * model.config.organisation.close_at_share_of_norm
-
-    def listed(self, model: SimModel) -> np.ndarray:
-        """Living residents listed with each practice."""
-        pop = model.population
-        listed = pop.practice[pop.alive & (pop.practice >= 0)]
-        return np.bincount(listed, minlength=len(model.practices)).astype(float)
 
     def open_to_new(self, model: SimModel) -> np.ndarray:
         working = ~model.diaries.closed

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.config.schema import CHANNELS
+from sim.config.validation import Validated
 from sim.rules.base import Rule, register
 from sim.services.diary import GP, NURSE
 
@@ -32,6 +34,23 @@ class TriageRule(Rule):
         """Return (role, channel, minutes) arrays for requests listed at ``practice``."""
         raise NotImplementedError
 
+    def fallback(
+        self, requests: Requests, practice: np.ndarray, role: np.ndarray, channel: np.ndarray, model: SimModel
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For requests that found no slot with their ``role``: which of them (positions) go to
+        a GP instead, and the GP minutes each takes. The default sends none."""
+        return np.empty(0, np.int64), np.empty(0)
+
+
+@dataclass(frozen=True)
+class DelegationParams(Validated):
+    """Parameters of the default triage rule."""
+
+    # Nurse-eligible work that finds no nurse slot within the booking horizon (today for a
+    # same-day need) is booked with a GP instead, as a practice would (assumption: no Danish
+    # figure; false reproduces a strict split in which such requests go unmet)
+    nurse_fallback_to_gp: bool = True
+
 
 @register
 class DelegateWhereAble(TriageRule):
@@ -39,9 +58,11 @@ class DelegateWhereAble(TriageRule):
     video requests become in-person where the practice offers no video; home visits take the
     visit's minutes plus travel there and back; contacts of home-care recipients add a
     hand-over with municipal home nursing (``organisation.handover_minutes``, shorter when
-    home nursing is co-located)."""
+    home nursing is co-located). Nurse work that finds no nurse slot within reach falls back to
+    a GP (``nurse_fallback_to_gp``)."""
 
     name = "default"
+    Params = DelegationParams
 
     def setup(self, model: SimModel) -> None:
         super().setup(model)
@@ -73,15 +94,30 @@ class DelegateWhereAble(TriageRule):
         role = np.where(requests.nurse_eligible & self.delegates[practice], NURSE, GP).astype(np.int8)
         channel = requests.channel.copy()
         channel[(channel == VIDEO) & ~self.video[practice]] = IN_PERSON
-        minutes = self.minutes[practice, role, channel]
-        minutes = minutes.astype(float)
+        return role, channel, self._minutes(requests, practice, role, channel, model)
+
+    def fallback(
+        self, requests: Requests, practice: np.ndarray, role: np.ndarray, channel: np.ndarray, model: SimModel
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if not self.params.nurse_fallback_to_gp:
+            return super().fallback(requests, practice, role, channel, model)
+        pos = np.flatnonzero(role == NURSE)
+        sub = requests.subset(pos)
+        gp = np.full(len(pos), GP, np.int8)
+        return pos, self._minutes(sub, practice[pos], gp, channel[pos], model)
+
+    def _minutes(
+        self, requests: Requests, practice: np.ndarray, role: np.ndarray, channel: np.ndarray, model: SimModel
+    ) -> np.ndarray:
+        """Clinician minutes of each request in ``role`` over ``channel``, travel and hand-over included."""
+        minutes = self.minutes[practice, role, channel].astype(float)
         home = channel == HOME_VISIT
         if home.any():  # travel there and back, at the speed of the patient's area
             minutes[home] += 2.0 * travel_minutes(model, requests.person[home], practice[home])
         # contacts of home-care recipients include a hand-over with municipal home nursing,
         # shorter where home nursing sits in the same house
         minutes += np.where(model.population.home_care[requests.person], self.handover[practice], 0.0)
-        return role, channel, minutes
+        return minutes
 
 
 def travel_minutes(model: SimModel, person: np.ndarray, practice: np.ndarray) -> np.ndarray:

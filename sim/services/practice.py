@@ -45,6 +45,7 @@ class Practice(mesa.Agent):
         self.gp_fte = gp_fte
         self.nurse_fte = gp_fte * spec.nurses_per_gp
         self.x, self.y = site
+        self.capacity_factor = 1.0  # clinical time relative to the staff's norm (fit_capacity_to_lists)
         self.open_hours = np.zeros((7, 2))  # per weekday: (open, close) clock hours, 0/0 = closed
         for day, hours in spec.hours.items():
             self.open_hours[WEEKDAYS.index(day)] = (hours.open, hours.close)
@@ -74,7 +75,7 @@ class Practice(mesa.Agent):
         """
         open_min = np.array([self.minutes_open(w) for w in range(7)])
         spread = open_min / open_min.sum() if open_min.sum() > 0 else open_min
-        spread = spread * self.working_share
+        spread = spread * self.working_share * self.capacity_factor
         cap = np.zeros((len(ROLES), 7))
         cap[GP] = self.gp_fte * self.spec.gp_clinical_hours_per_week * MINUTES_PER_HOUR * spread
         cap[NURSE] = self.nurse_fte * self.spec.nurse_clinical_hours_per_week * MINUTES_PER_HOUR * spread
@@ -159,6 +160,20 @@ def merge_practices(
         new_sites.append((float(site[0]), float(site[1])))
         left = [j for j in left if j not in group]
     return new_plan, new_sites
+
+
+def fit_capacity_to_lists(
+    practices: list[Practice], diaries: Diaries, listed: np.ndarray, org: OrganisationConfig
+) -> None:
+    """Scale each staffed practice's clinical time by (starting list / list norm) to the power
+    ``org.capacity_follows_list``: practices with long lists work longer, as Danish practices do."""
+    if org.capacity_follows_list <= 0:
+        return
+    for p in practices:
+        norm = p.gp_fte * org.list_size_per_gp
+        if norm > 0 and listed[p.index] > 0:
+            p.capacity_factor = float((listed[p.index] / norm) ** org.capacity_follows_list)
+            diaries.weekly[p.index] = p.weekly_capacity()
 
 
 def build_diaries(practices: list[Practice]) -> Diaries:

@@ -49,3 +49,10 @@ def test_rules_doc_example_registers_and_runs() -> None:
     base_kpis = sim.run(base).kpis
     base_row = base_kpis[(base_kpis.metric == "gp_contacts_per_person_year") & (base_kpis.group == "80+")]
     assert float(base_row.value.iloc[0]) > 5
+
+
+def test_statistics_doc_example_gives_kpis_by_year() -> None:
+    (block,) = [b for b in _python_blocks(ROOT / "docs" / "statistics.md") if "by_year" in b]
+    block = block.replace('"population.size=5000", "years=2"', '"population.size=1500", "years=2"')
+    module = _exec_as_module(block, "statistics_example")
+    assert set(module.by_year["year"]) == {1, 2}

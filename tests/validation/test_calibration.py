@@ -1,9 +1,10 @@
 """Validation against Denmark: the baseline meets the calibration targets (issue 3, item 6).
 
 The targets are ``configs/calibration/targets.yaml`` (the table of
-``../shared/calibration/README.md``). The slow study runs the demography, prevalence and
-contact scopes strictly: every target there must be simulated and inside its tolerance.
-The other tests check the tolerance logic, the targets file and the command line.
+``../shared/calibration/README.md``, with the age bands and the yearly 80+ growth of issue 11).
+The slow study runs the demography, prevalence and contact scopes strictly: every target there
+must be simulated and inside its tolerance. The other tests check the tolerance logic, the
+targets file and the command line.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from sim.calibration import (
     SCOPES,
     Measurement,
     Target,
+    age_range,
     evaluate,
     load_targets,
+    measure_age_share,
     measure_growth,
     measure_kpi,
     measure_life_expectancy,
@@ -40,10 +43,15 @@ from tests.conftest import FULL, run_cli
 
 ROOT = Path(__file__).parents[2]
 SHARED = ROOT.parent / "shared" / "calibration"
+SHARED_DATA = ROOT.parent / "shared" / "data" / "denmark"
 ISSUE3_SCOPES = ("demography", "prevalence", "contacts")
 # CI: 10,000 people (65+ about 2,000: prevalence within ±2 points is then about 4 standard
 # errors wide with two replications); SIM_FULL=1: the preset's size and five replications.
 SIZE, REPLICATIONS = (None, 5) if FULL else (10_000, 2)
+# At 10,000 people (about 480 aged 80+) one year's 80+ growth has a standard error of about 1.5
+# points, too wide for ranges such as +3% to +8%: in CI the ageing targets over part of the run
+# (`years: [a, b]`) are checked by tests/verification/test_ageing.py on a 120,000-person projection.
+NOISY_AT_CI = () if FULL else tuple(t.name for t in load_targets().targets if t.years is not None)
 
 
 def _target(tolerance: dict, value: float | None = 10.0, **kw) -> Target:
@@ -161,6 +169,32 @@ def test_measure_growth_from_first_day_to_years_later() -> None:
     assert measure_growth(ts.assign(group="all"), target, 28, 10).missing == NOT_AVAILABLE
 
 
+def test_measure_growth_over_part_of_the_run() -> None:
+    target = _target({"range": [3, 8]}, None, measure="ageing", kpi="population", group="80+", years=[1, 2])
+    assert target.years == (1, 2)
+    for bad in ([2, 1], [0], [0, 1.5], "0-1"):
+        with pytest.raises(ValueError, match=r"targets\.t\.years"):
+            _target({"range": [3, 8]}, None, measure="ageing", years=bad)
+    with pytest.raises(ValueError, match=r"targets\.t\.years: only for measure ageing"):
+        _target({"absolute": 1}, years=[0, 1])
+    spec = {
+        "description": "d", "scope": "demography", "measure": "ageing", "kpi": "population", "group": "80+",
+        "unit": "percent", "value": None, "tolerance": {"range": [3, 8]}, "source": "x", "years": [9, 11],
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="must end by the ageing run's 10 years"):
+        parse_targets({"ageing_run": {"years": 10}, "targets": {"t": spec}})
+
+
+def test_age_share_of_the_synthesised_population() -> None:
+    assert age_range("65-69") == (65.0, 70.0) and age_range("90+") == (90.0, math.inf)
+    with pytest.raises(ValueError, match="age group"):
+        age_range("old")
+    config = sim.load_config(["population.size=5000", "replications=2"])
+    target = _target({"absolute": 0.3}, 5.47, measure="synthesis", kpi="age_share", group="65-69", scale=100)
+    values = measure_age_share(config, target).values
+    assert len(values) == 2 and all(abs(v - 5.47) < 0.05 for v in values)  # quota: exact to one person
+
+
 def test_life_expectancy_uses_the_model_mortality_curve() -> None:
     from sim.population.mortality import life_expectancy
 
@@ -178,9 +212,10 @@ def test_life_expectancy_uses_the_model_mortality_curve() -> None:
 def test_targets_file_loads_with_every_scope() -> None:
     targets = load_targets()
     assert {t.scope for t in targets.targets} == set(SCOPES)
-    assert (targets.ageing.start_year, targets.ageing.years) == (2020, 10)
+    # the ageing run starts from the synthesised ages, those of 1 January 2021 (issue 11)
+    assert (targets.ageing.start_year, targets.ageing.years) == (2021, 10)
     names = [t.name for t in targets.targets]
-    assert len(names) == len(set(names)) == 18
+    assert len(names) == len(set(names)) == 36  # 18; issue 11: 6 bands, 10 years, 2021-2026, overdue
     for scope in ISSUE3_SCOPES:
         assert all(not t.provisional for t in targets.select([scope]))
 
@@ -200,7 +235,13 @@ def test_targets_cover_every_readme_row_and_sources_exist() -> None:
         return set(node) | {k for v in node.values() for k in keys(v)}
 
     known = keys(yaml.safe_load((SHARED / "denmark.yaml").read_text()))
-    assert sources <= known, f"sources not in denmark.yaml: {sorted(sources - known)}"
+    # source keys of the national data (DST2021AGE, BEFOLK2, ...): headings "### KEY: ..." and "- **KEY**"
+    if (SHARED_DATA / "SOURCES.md").exists():
+        text = (SHARED_DATA / "SOURCES.md").read_text()
+        known |= set(re.findall(r"^### ([A-Z0-9_]+):", text, re.M))
+        known |= set(re.findall(r"^- \*\*([A-Z0-9_]+)\*\*", text, re.M))
+    missing = sorted(sources - known)
+    assert not missing, f"sources not in denmark.yaml or data/denmark/SOURCES.md: {missing}"
 
 
 def test_hydra_never_composes_the_targets_file() -> None:
@@ -219,7 +260,9 @@ def calibration() -> pd.DataFrame:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [t.name for t in load_targets().select(ISSUE3_SCOPES)])
+@pytest.mark.parametrize(
+    "name", [t.name for t in load_targets().select(ISSUE3_SCOPES) if t.name not in NOISY_AT_CI]
+)
 def test_baseline_meets_target(calibration: pd.DataFrame, name: str) -> None:
     row = calibration.loc[name]
     assert row["status"] == PASS, (
