@@ -131,7 +131,7 @@ class SimConfig(Validated):
     replications: int = at_least(1, 1)
     workers: int = at_least(1, 1)
     years: float = positive(1.0)
-    warmup_days: int = non_negative(28)
+    warmup_days: int = non_negative(56)
     warm_start_days: int = non_negative(120)  # silent pre-run of practice booking before day 0 (0: cold)
     start_year: int = between(1900, 2200, 2025)
     population: PopulationConfig = field(default_factory=PopulationConfig)

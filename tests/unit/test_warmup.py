@@ -129,12 +129,12 @@ def test_cli_runs_end_to_end(tmp_path) -> None:
         "--replications", "2", "--half-width", "0.1", "--out", str(out),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert "proposed warm-up" in proc.stdout and "configured warmup_days: 28" in proc.stdout
+    assert "proposed warm-up" in proc.stdout and "configured warmup_days: 56" in proc.stdout
     for name in ("warmup.csv", "replications.csv", "ci_table.csv", "welch.csv", "welch.png"):
         assert (out / name).stat().st_size > 0
     warmup = pd.read_csv(out / "warmup.csv")
     assert {"metric", "group", "method", "warmup_days", "configured_warmup_days"} <= set(warmup.columns)
-    assert (warmup["configured_warmup_days"] == 28).all()
+    assert (warmup["configured_warmup_days"] == 56).all()
     reps = pd.read_csv(out / "replications.csv")
     assert reps.columns[:7].tolist() == [
         "metric", "group", "pilot_n", "mean", "sd", "pilot_half_width", "target_half_width",

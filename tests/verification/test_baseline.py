@@ -182,7 +182,7 @@ HEADLINE = [
 def _by_year(size: int, replications: int) -> pd.DataFrame:
     rows = []
     for r in range(replications):
-        config = small_config(["population.dynamics=false", "warmup_days=28"], size=size, years=3)
+        config = small_config(["population.dynamics=false", "warmup_days=56"], size=size, years=3)
         model = SimModel(config, r)
         model.run()
         rows += [(r, *row) for row in kpis_by_year(model)]
