@@ -18,14 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 import sim
+from sim.metrics.periods import LEVEL_KPIS
 
 HEADLINE = [
-    ("routine_wait_days_mean", "all"),
-    ("requests_unmet", "all"),
-    ("same_day_share", "all"),
-    ("utilisation", "gp"),
-    ("utilisation", "nurse"),
-    ("avoidable_admissions_per_1000_65plus", "all"),
+    *LEVEL_KPIS,
     ("controls_overdue_share", "all"),
     ("controls_backlog_per_1000_chronic", "all"),
     ("bed_days_per_1000_65plus", "all"),

@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from sim.model import SimModel
 
 MIN_DAYS = 28
+# the headline KPIs (metric, group) that must stay level year after year when the population is
+# held still (the baseline issue's stationarity check: tests/verification, experiments/baseline)
+LEVEL_KPIS = (
+    ("routine_wait_days_mean", "all"),
+    ("requests_unmet", "all"),
+    ("same_day_share", "all"),
+    ("utilisation", "gp"),
+    ("utilisation", "nurse"),
+    ("avoidable_admissions_per_1000_65plus", "all"),
+)
 YearRow = tuple[int, str, str, float, str]  # (year, metric, group, value, unit); year 1 = first measured
 
 
