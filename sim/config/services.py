@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sim.config.people import EQUIPMENT, bands
+from sim.config.people import AGE_BANDS, EQUIPMENT, bands
 from sim.config.validation import (
     Validated,
     between,
+    keyed_by,
     non_negative,
     positive,
     probabilities,
@@ -52,14 +53,14 @@ class HospitalConfig(Validated):
     ed: StationConfig = field(default_factory=StationConfig)
     admit_probability: dict[str, float] = probabilities(dict)
     admit_probability_default: float = probability(0.3)
-    los_days: dict[str, float] = rates(lambda: bands(3.0, 4.0, 5.0))
+    los_days: dict[str, float] = keyed_by(rates(lambda: bands(3.0, 4.0, 5.0)), AGE_BANDS)
     los_factor: dict[str, float] = rates(dict)  # by episode group, multiplies the band's mean stay
     referral_delay_minutes: float = non_negative(120.0)
     beds: int = non_negative(0)  # medical beds for the modelled episodes; 0 = as many as needed
-    readmission_30d: dict[str, float] = probabilities(lambda: bands(0.10, 0.15, 0.20))
+    readmission_30d: dict[str, float] = keyed_by(probabilities(lambda: bands(0.10, 0.15, 0.20)), AGE_BANDS)
     followup_days: float = non_negative(7.0)
     followup_hazard_ratio: float = between(0.0, 1.0, 0.7)
-    gp_followup_share: dict[str, float] = probabilities(lambda: bands(0.0, 0.0, 0.0))
+    gp_followup_share: dict[str, float] = keyed_by(probabilities(lambda: bands(0.0, 0.0, 0.0)), AGE_BANDS)
 
     def checks(self) -> Iterator[tuple[str, str]]:
         if not self.ed.infinite and self.ed.servers < 1:
@@ -87,7 +88,9 @@ class OohConfig(Validated):
     clinic_travel_minutes: float = non_negative(30.0)  # from the call to arrival at the clinic
     speed_kmh: float = positive(50.0)  # of the home-visit car
     treat_factor: float = between(0.0, 1.0, 1.0)  # times the group's primary-care treatable share
-    contacts_per_year: dict[str, float] = rates(lambda: bands(0.0, 0.0, 0.0))  # background calls
+    contacts_per_year: dict[str, float] = keyed_by(
+        rates(lambda: bands(0.0, 0.0, 0.0)), AGE_BANDS
+    )  # background calls
     escalated_to_ed_share: float = probability(0.3)  # of unmet same-day requests, to the ED instead
 
     def checks(self) -> Iterator[tuple[str, str]]:
@@ -146,7 +149,9 @@ class AcuteFunctionConfig(Validated):
     iv_share: float = probability(0.0)  # of episodes treated at home, with intravenous treatment
     iv_visits: int = non_negative(2)  # further visits of an IV treatment
     iv_interval_hours: float = positive(12.0)
-    discharge_followup_share: dict[str, float] = probabilities(lambda: bands(0.0, 0.0, 0.0))
+    discharge_followup_share: dict[str, float] = keyed_by(
+        probabilities(lambda: bands(0.0, 0.0, 0.0)), AGE_BANDS
+    )
 
     def checks(self) -> Iterator[tuple[str, str]]:
         if self.base not in ACUTE_BASES:

@@ -99,6 +99,26 @@ def one_of(default: str, choices: tuple[str, ...]) -> Any:
     return _constrained(default, check)
 
 
+def keyed_by(field_: Any, keys: tuple[str, ...]) -> Any:
+    """A dict field (made with :func:`rates`, :func:`probabilities`, ...) whose keys must be
+    exactly ``keys`` (the age bands, say): a missing key would read as 0 and an unknown one be
+    ignored, so both are errors naming the keys."""
+    return dataclasses.field(
+        default_factory=field_.default_factory, metadata={**field_.metadata, "keys": keys}
+    )
+
+
+def _key_error(value: Mapping, keys: tuple[str, ...]) -> str | None:
+    missing = [k for k in keys if k not in value]
+    unknown = [str(k) for k in value if k not in keys]
+    if not missing and not unknown:
+        return None
+    parts = [f"needs exactly the keys {', '.join(keys)}"]
+    parts += [f"missing {', '.join(missing)}"] if missing else []
+    parts += [f"unknown {', '.join(unknown)}"] if unknown else []
+    return "; ".join(parts)
+
+
 def each(check_default: Any) -> Any:
     """Apply a scalar constraint (built with one of the helpers) to every value of a dict field."""
     inner: Check = check_default.metadata["check"]
@@ -130,6 +150,11 @@ class Validated:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            keys = f.metadata.get("keys")
+            if keys is not None and isinstance(getattr(self, f.name), Mapping):
+                msg = _key_error(getattr(self, f.name), keys)
+                if msg:
+                    raise ConfigError(f.name, msg)
             check = f.metadata.get("check")
             if check is None:
                 continue

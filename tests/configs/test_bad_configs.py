@@ -132,3 +132,22 @@ def test_hydra_flags_with_values_are_not_taken_for_overrides() -> None:
     assert _user_overrides(argv) == ["population.size=5"]
     proc = run_cli("--cfg", "job", "population.size=100")
     assert proc.returncode == 0 and "size: 100" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("bands", "words"),
+    [
+        ({"0-64": 5.98, "65-79": 10.6, "80plus": 16}, ["missing 80+", "unknown 80plus"]),
+        ({"0-64": 5.98, "65-79": 10.6}, ["missing 80+"]),
+        ({"0-64": 5.98, "65-79": 10.6, "80+": 16, "90+": 20}, ["unknown 90+"]),
+    ],
+)
+def test_age_band_dicts_need_exactly_the_configured_bands(bands: dict, words: list[str]) -> None:
+    """A misspelt or missing band used to read as 0 (80+ contacts fell from 16.9 to 1.4 a year
+    without a word): through the API the whole config is rejected, naming the key and the bands."""
+    data = sim.config.to_dict(sim.load_config([]))
+    data["demand"]["contacts_per_year"] = bands
+    with pytest.raises(ConfigError, match=r"demand\.contacts_per_year") as err:
+        sim.from_dict(data)
+    for word in words:
+        assert word in str(err.value)
