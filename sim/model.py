@@ -1,5 +1,11 @@
 """The simulation model: one SimPy clock, a Mesa registry of providers, person arrays.
 
+Before day 0
+============
+A silent pre-run of ``warm_start_days`` (``_warm_start``): each day's practice requests and due
+chronic controls are triaged and booked, nothing is recorded and no episode starts, so that on
+day 0 the diaries and the lateness of controls are near their steady state.
+
 Order of one day
 ================
 At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), in this order:
@@ -22,14 +28,17 @@ At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), in this
 5. Requests of people without a listed practice are unmet.
 6. ``triage`` rule: role (GP or nurse), channel and clinician minutes of each request.
 7. ``booking`` rule: the day's requests go into the diaries as one batch; same-day needs
-   first, then routine ones. A request without a slot within reach is unmet. A booked
-   control sets the next one due an interval after the booked day; an unmet one is
-   retried after ``demand.control_retry_days`` and stays overdue.
+   first, then routine ones, oldest need first. A nurse request without a nurse slot within
+   reach falls back to a GP (``triage.fallback``); a request without a slot is unmet; no-shows
+   are drawn, keyed by the request. A booked control sets the next one due an interval
+   after the booked day; an unmet one is retried after ``demand.control_retry_days`` and
+   stays overdue from its original due day.
 8. Requests and the access snapshot (days to the third available contact) are recorded.
 9. Acute episodes start as SimPy processes; each waits until its onset time and then runs
    in continuous time through ``escalation`` (it may take today's remaining practice
    time), the emergency department and ``admission``, possibly over several days.
-10. The Mesa ``DataCollector`` records the day's model-level series.
+10. The controls still waiting (and how late) are recorded, and the Mesa ``DataCollector``
+    records the day's model-level series.
 
 Mesa's ``Model`` is the registry of provider agents and the home of the DataCollector,
 not a second clock: SimPy's ``env.now`` (minutes) is the only time.
