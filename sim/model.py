@@ -52,32 +52,30 @@ import mesa
 import numpy as np
 import simpy
 
-from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR, Calendar
-from sim.config.schema import CHANNELS, SimConfig
+from sim.acute_links import AcutePathwayLinks
+from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
+from sim.config.schema import SimConfig
 from sim.demand import ControlSchedule, Requests, acute_episodes, practice_requests
 from sim.demand.controls import BACKLOG_DAYS, NONE
-from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK
+from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK, request_keys
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT, Recorder
 from sim.population import plan_year, project, synthesise
-from sim.rng import Streams, name_key, occurrence
+from sim.rng import Streams
 from sim.rules.base import make_rules
 from sim.services.acute_team import AcuteTeam
 from sim.services.diary import GP
-from sim.services.episode import EpisodeState, episode_uniforms
+from sim.services.episode import EpisodeState
 from sim.services.hospital import Hospital
-from sim.services.ooh import CALL_DRAWS, OutOfHours
+from sim.services.ooh import OutOfHours
 from sim.services.pathway import episode
 from sim.services.practice import Practice, build_diaries, create_practices, fit_capacity_to_lists
 from sim.services.satellite import Satellite
 from sim.services.sites import acute_base, largest_house
 
 READMISSION_IDS = 1 << 40  # readmissions are numbered apart, so other episodes keep their ids
-ESCALATED_ED_HOURS = (10.0, 20.0)  # assumption: unmet same-day needs reach the ED between 10:00 and 20:00
-FOLLOWUP_HOUR = 12.0  # a booked follow-up consultation is taken to happen at noon
-ED_MINOR = 1  # kind of an ED visit that is not a modelled episode (an unmet same-day need)
 
 
-class SimModel(mesa.Model):
+class SimModel(AcutePathwayLinks, mesa.Model):
     """One replication of one scenario. ``SimModel(config, r).run()`` returns the recorder."""
 
     def __init__(self, config: SimConfig, replication: int = 0) -> None:
@@ -170,14 +168,11 @@ class SimModel(mesa.Model):
         days = self.warm_start_days()
         if days == 0:
             return
-        weekday_of, pop, demand = self.calendar.weekday, self.population, self.config.demand
+        weekday_of, pop = self.calendar.weekday, self.population
         self.diaries.start(-days, weekday_of)
         rng = self.streams("warm_start.requests")
         for day in range(-days, 0):
-            weekday = weekday_of(day)
-            requests = practice_requests(pop, demand, day, weekday, rng)
-            if weekday < WORKDAYS_PER_WEEK:
-                requests = Requests.concat([requests, self.controls.requests(pop, day)], day)
+            requests = self._practice_needs(day, rng)
             practice = pop.practice[requests.person]
             active = np.flatnonzero(practice >= 0)
             sub = requests.subset(active)
@@ -232,9 +227,8 @@ class SimModel(mesa.Model):
         """Needs, care seeking, triage, booking and acute episodes of ``day`` (see module doc)."""
         pop, cfg = self.population, self.config
         weekday = self.calendar.weekday(day)
-        requests = practice_requests(pop, cfg.demand, day, weekday, self.streams("demand.requests"))
+        requests = self._practice_needs(day, self.streams("demand.requests"))
         if weekday < WORKDAYS_PER_WEEK:
-            requests = Requests.concat([requests, self.controls.requests(pop, day)], day)
             person, control = self.controls.outpatient_visits(pop, day)
             u = self.streams("demand.outpatient_attendance").random(len(person))
             self.recorder.outpatient(day, self.satellite.allocate(pop, person, control, u))
@@ -296,6 +290,14 @@ class SimModel(mesa.Model):
             self.recorder.episodes.append(ep)
             self.env.process(episode(self, ep))
         self.datacollector.collect(self)
+
+    def _practice_needs(self, day: int, rng: np.random.Generator) -> Requests:
+        """The day's new requests to general practice and, on weekdays, the controls due."""
+        pop, weekday = self.population, self.calendar.weekday(day)
+        requests = practice_requests(pop, self.config.demand, day, weekday, rng)
+        if weekday < WORKDAYS_PER_WEEK:
+            requests = Requests.concat([requests, self.controls.requests(pop, day)], day)
+        return requests
 
     def _book(
         self,
@@ -366,123 +368,6 @@ class SimModel(mesa.Model):
         ctl = np.flatnonzero(requests.control >= 0)
         self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen_day[ctl])
 
-    # ------------------------------------------------------------------ acute pathway helpers
-    def _route_escalated(self, persons: np.ndarray, day: int) -> None:
-        """Unmet same-day requests taken elsewhere: the ED during the day, or the out-of-hours GP
-        in the evening (the ED when there is no out-of-hours service).
-        Background out-of-hours calls come from their own stream (``demand.ooh``); each escalated
-        call's draws are keyed by (person, day, occurrence) in ``demand.escalated``, so neither
-        kind of call shifts the other's draws (common random numbers)."""
-        self.ooh.add_day(day, self.population, self.streams.keyed("demand.ooh"))
-        draws = self.streams.keyed("demand.escalated")
-        keys = (persons, day, occurrence(persons))
-        u = draws.uniforms(("to_ed", "ed_time", "ed_service", *CALL_DRAWS), *keys)
-        to_ed = u[:, 0] < self.config.services.ooh.escalated_to_ed_share
-        if not self.config.services.ooh.enabled:
-            to_ed[:] = True
-        self.ooh.add_escalated(day, persons[~to_ed], u[~to_ed, 3:], self.population)
-        lo, hi = ESCALATED_ED_HOURS
-        times = day * MINUTES_PER_DAY + (lo + u[to_ed, 1] * (hi - lo)) * MINUTES_PER_HOUR
-        minutes = self.hospital.ed.durations(u[to_ed, 2])
-        self.hospital.ed.queue.schedule_many(times, minutes, ED_MINOR, persons[to_ed])
-
-    def _followup_requests(self, episodes: list[EpisodeState], day: int) -> Requests:
-        """GP follow-up consultations asked for at discharge, as routine in-person requests."""
-        n = len(episodes)
-        person = np.array([e.person for e in episodes], np.int32)
-        return Requests(
-            day,
-            person,
-            self.population.band[person],
-            np.zeros(n, bool),
-            np.full(n, CHANNELS.index("in_person"), np.int8),
-            np.zeros(n, bool),
-            np.full(n, day, np.int32),
-            np.full(n, -1, np.int8),
-        )
-
-    def _followup_outcomes(
-        self,
-        episodes: list[EpisodeState],
-        status: np.ndarray,
-        active: np.ndarray,
-        offset: np.ndarray,
-        day: int,
-    ) -> None:
-        """Set the follow-up time of each discharged patient whose GP consultation was booked
-        (follow-up requests are the last ``len(episodes)`` of the day's batch)."""
-        if not episodes:
-            return
-        booked_day = np.full(len(status), -1, np.int64)
-        booked_day[active] = day + offset.astype(np.int64)
-        first = len(status) - len(episodes)
-        for i, ep in enumerate(episodes):
-            if status[first + i] == BOOKED:
-                when = booked_day[first + i] * MINUTES_PER_DAY + FOLLOWUP_HOUR * MINUTES_PER_HOUR
-                ep.followup_time = min(ep.followup_time, when)
-
-    def ask_gp_followup(self, ep: EpisodeState) -> None:
-        """Ask the patient's practice for a follow-up consultation, booked with the next
-        working day's requests."""
-        day = self.next_booking_day(self.env.now)
-        self._followups.setdefault(day, []).append(ep)
-
-    def next_booking_day(self, now: float) -> int:
-        """The next working day after time ``now``, on which requests are booked."""
-        day = int(now // MINUTES_PER_DAY) + 1
-        while self.calendar.weekday(day) >= WORKDAYS_PER_WEEK:
-            day += 1
-        return day
-
-    def readmission(self, parent: EpisodeState) -> EpisodeState:
-        """A new episode: the readmission of ``parent``'s patient, now, straight to hospital.
-        Its draws are keyed by the parent's identity (person, group, the original need's day and
-        occurrence) and the next generation, never by an episode id (common random numbers);
-        its id is only for bookkeeping."""
-        person = parent.person
-        keyed = self.streams.keyed("demand.episodes")
-        group = name_key(self.group_names[parent.group])
-        generation = parent.generation + 1
-        u = episode_uniforms(keyed, person, group, parent.need_day, parent.occurrence, generation)
-        ep = EpisodeState(
-            id=self._readmission_id,
-            person=person,
-            band=int(self.population.band[person]),
-            group=parent.group,
-            severe=True,
-            practice=int(self.population.practice[person]),
-            onset=self.env.now,
-            u=u[0],
-            readmission_of=parent.id,
-            route="ed",
-            need_day=parent.need_day,
-            occurrence=parent.occurrence,
-            generation=generation,
-        )
-        self._readmission_id += 1
-        self.recorder.episodes.append(ep)
-        return ep
-
-    def death_time(self, person: int) -> float:
-        """When ``person`` dies in this year's population plan (minutes; inf if not)."""
-        day = self.plan.death_day(person)
-        return np.inf if day is None else day * MINUTES_PER_DAY
-
-    def is_frail_or_home_care(self, person: int) -> bool:
-        """True for a frail person or one who gets home care."""
-        pop = self.population
-        return bool(
-            pop.home_care[person] or pop.frailty[person] > self.config.population.frailty.frail_threshold
-        )
-
-    def acute_referral_minutes(self, ep: EpisodeState) -> float:
-        """Minutes from a referral to the acute team's dispatch; shorter from a practice in
-        which the team is co-located."""
-        cfg = self.config.services.acute_function
-        if ep.route == "practice" and "acute_function" in self.practices[ep.practice].spec.co_located:
-            return cfg.referral_minutes_co_located
-        return cfg.referral_minutes
-
     def needs_put_off(self) -> int:
         """Needs put off by the care-seeking rule and not yet taken to the practice."""
         return sum(len(r) for parts in self._deferred.values() for r in parts)
@@ -490,15 +375,3 @@ class SimModel(mesa.Model):
     def _standard_minutes(self) -> float:
         """Minutes of one standard in-person GP consultation (for the access snapshot)."""
         return self.practices[0].spec.diary.gp_minutes.in_person if self.practices else 15.0
-
-
-def request_keys(requests: Requests) -> tuple[np.ndarray, ...]:
-    """Stable identity of each request for keyed draws: (person and control, the day it is made,
-    the day the need arose, and its occurrence among the same person's and control's requests)."""
-    who = requests.person.astype(np.int64) * 64 + requests.control.astype(np.int64) + 1
-    return (
-        who,
-        np.full(len(requests), requests.day, np.int64),
-        requests.need_day.astype(np.int64),
-        occurrence(who),
-    )

@@ -16,6 +16,7 @@ import numpy as np
 from sim.calendar import DAYS_PER_YEAR
 from sim.config.schema import AGE_BANDS, CHANNELS, DemandConfig
 from sim.population.state import Population
+from sim.rng import occurrence
 
 WORKDAYS_PER_WEEK = 5
 
@@ -126,4 +127,16 @@ def practice_requests(
         nurse_eligible=rng.random(n) < cfg.nurse_eligible_share,
         need_day=np.full(n, day, np.int32),
         control=np.full(n, -1, np.int8),
+    )
+
+
+def request_keys(requests: Requests) -> tuple[np.ndarray, ...]:
+    """Stable identity of each request for keyed draws: (person and control, the day it is made,
+    the day the need arose, and its occurrence among the same person's and control's requests)."""
+    who = requests.person.astype(np.int64) * 64 + requests.control.astype(np.int64) + 1
+    return (
+        who,
+        np.full(len(requests), requests.day, np.int64),
+        requests.need_day.astype(np.int64),
+        occurrence(who),
     )
