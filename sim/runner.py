@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sim.calendar import DAYS_PER_YEAR
+from sim.config.feasibility import check_feasible
 from sim.config.schema import SimConfig
 from sim.metrics import compute_kpis, compute_timeseries
 from sim.metrics.periods import kpis_by_year
@@ -81,9 +82,11 @@ def run_replication(
     return Results(kpis[KPI_COLUMNS], ts[TS_COLUMNS], info, by_year[YEAR_COLUMNS])
 
 
-def check(config: SimConfig) -> None:
-    """Validate what the dataclasses cannot check alone (rule names and rule parameters)."""
+def check(config: SimConfig, warn: bool = True) -> None:
+    """Validate what the dataclasses cannot check alone: rule names and parameters, and whether
+    the run is feasible (population size, staffing rounding, memory); ``warn`` logs the warnings."""
     make_rules(config.rules)
+    check_feasible(config, warn)
 
 
 def run(

@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import types
 import typing
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 
 from sim.config.load import config_dir
 from sim.config.schema import SimConfig
+from sim.config.sources import override_key, source_of
+from sim.config.validation import ConfigError, name_error
 
 SCHEMA_NAME = "sim_schema"
 # The mutable schema classes live here so that pickle (joblib and other launchers send the
@@ -76,12 +84,144 @@ def register_schema() -> None:
     ConfigStore.instance().store(name=SCHEMA_NAME, node=mirror(SimConfig))
 
 
-def compose_config(overrides: list[str], directory: str | None = None) -> dict[str, Any]:
-    """Compose ``config.yaml`` with ``overrides`` and return it as a plain dict (no ``hydra`` key)."""
+GROUP_MISSING = re.compile(r"In '([^']+)': Could not find '([^']+)'")
+NAMES = ("scenario.name", "experiment.name")  # names that become folders
+
+
+@dataclasses.dataclass
+class Composed:
+    """A composed configuration as plain dicts, with what is needed to say where a value came from."""
+
+    data: dict[str, Any]
+    overrides: list[str]
+    choices: dict[str, str | None]
+    directory: str
+    sweep_params: dict[str, str] = dataclasses.field(default_factory=dict)  # hydra.sweeper.params
+    dirs: dict[str, str] = dataclasses.field(default_factory=dict)  # hydra.run.dir, hydra.sweep.dir (raw)
+
+    def source(self, key: str) -> str:
+        """Where ``key`` was set (command line, file and line, or the schema's default)."""
+        return source_of(key, self.overrides, self.choices, self.directory)
+
+
+def _yaml_error(exc: yaml.YAMLError, directory: str) -> ConfigError:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return ConfigError("", f"malformed YAML: {problem}")
+    path = Path(mark.name)
+    try:
+        group = str(path.parent.relative_to(Path(directory))).replace("/", ".").strip(".")
+    except ValueError:
+        group = ""
+    where = f"{path} line {mark.line + 1}"
+    return ConfigError(group if group != "." else "", f"malformed YAML: {problem}", where)
+
+
+def _bad_override(overrides: list[str]) -> str | None:
+    parser = OverridesParser.create()
+    for ov in overrides:
+        try:
+            parser.parse_overrides([ov])
+        except Exception:
+            return ov
+    return None
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def composition_error(exc: BaseException, overrides: list[str], directory: str) -> ConfigError:
+    """A :class:`ConfigError` naming the key (and the file or override) for a Hydra composition error."""
+    for err in _chain(exc):
+        if isinstance(err, ConfigError):
+            return err
+        if isinstance(err, yaml.YAMLError):
+            return _yaml_error(err, directory)
+    if isinstance(exc, MissingConfigException):
+        m = GROUP_MISSING.search(str(exc))
+        if m:
+            group, option = m.group(2).rsplit("/", 1) if "/" in m.group(2) else (m.group(2), "")
+            key = group.replace("/", ".")
+            options = getattr(exc, "options", None) or []
+            where = next((f"command line: {o}" for o in overrides if override_key(o) == key), "")
+            if not where and m.group(1) != "config":
+                where = f"{Path(directory) / m.group(1)}.yaml"
+            available = f" (available: {', '.join(options)})" if options else ""
+            return ConfigError(key, f"no config {option!r} in group {group}{available}", where)
+    bad = _bad_override(overrides)
+    if bad is not None:
+        return ConfigError(override_key(bad) or bad, f"cannot parse the override {bad!r}", "command line")
+    for err in _chain(exc):
+        key = getattr(err, "full_key", None)
+        if key:
+            msg = str(getattr(err, "msg", "") or err).strip().splitlines()[0]
+            where = next((f"command line: {o}" for o in overrides if override_key(o) == key), "")
+            return ConfigError(key, msg, where)
+    return ConfigError("", _first_line(exc))
+
+
+def _compose(overrides: list[str], directory: str) -> Any:
     register_schema()
     GlobalHydra.instance().clear()
-    with initialize_config_dir(version_base="1.3", config_dir=directory or config_dir()):
-        cfg = compose(config_name="config", overrides=overrides)
-    data = OmegaConf.to_container(cfg, resolve=True)
-    data.pop("hydra", None)
-    return data
+    with initialize_config_dir(version_base="1.3", config_dir=directory):
+        return compose(config_name="config", overrides=overrides, return_hydra_config=True)
+
+
+def compose_checked(overrides: str | Sequence[str] = (), directory: str | None = None) -> Composed:
+    """Compose ``config.yaml`` with ``overrides`` (one string or a list) into plain dicts (no
+    ``hydra`` key), checking what Hydra does not: names that become folders hold no
+    interpolation and every scenario file names its scenario. Raises :class:`ConfigError`."""
+    overrides = [overrides] if isinstance(overrides, str) else list(overrides)
+    directory = str(Path(directory).resolve()) if directory else config_dir()
+    try:
+        cfg = _compose(overrides, directory)
+    except Exception as exc:
+        raise composition_error(exc, overrides, directory) from None
+    choices = dict(OmegaConf.to_container(cfg.hydra.runtime.choices))
+    node = cfg.hydra.sweeper.get("params")
+    params = OmegaConf.to_container(node, resolve=False) if OmegaConf.is_config(node) else {}
+    dirs = {m: str(OmegaConf.to_container(cfg.hydra[m], resolve=False)["dir"]) for m in ("run", "sweep")}
+    done = Composed({}, overrides, choices, directory, {str(k): str(v) for k, v in params.items()}, dirs)
+    raw = OmegaConf.to_container(cfg, resolve=False)
+    for key in NAMES:
+        section, name = key.split(".")
+        value = raw.get(section, {}).get(name)
+        if value == "" and section == "scenario":
+            file = done.source("scenario")
+            raise ConfigError(
+                key,
+                f"the scenario file scenario/{choices.get('scenario')}.yaml does not set scenario.name: "
+                "every scenario file must name its scenario (else its results would be labelled as "
+                "another's)",
+                file if file != "default of the schema" else "",
+            )
+        msg = name_error(value)
+        if msg:
+            raise ConfigError(key, msg, done.source(key))
+    try:
+        done.data = {
+            k: OmegaConf.to_container(cfg[k], resolve=True, throw_on_missing=True)
+            if OmegaConf.is_config(cfg[k])
+            else cfg[k]
+            for k in cfg
+            if k != "hydra"
+        }
+    except Exception as exc:
+        raise composition_error(exc, overrides, directory) from None
+    return done
+
+
+def compose_config(overrides: str | Sequence[str] = (), directory: str | None = None) -> dict[str, Any]:
+    """Compose ``config.yaml`` with ``overrides`` and return it as a plain dict (no ``hydra`` key)."""
+    return compose_checked(overrides, directory).data

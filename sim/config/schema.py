@@ -55,6 +55,7 @@ from sim.config.validation import (
     at_least,
     between,
     non_negative,
+    path_name,
     positive,
 )
 
@@ -102,7 +103,7 @@ class RulesConfig(Validated):
 class ScenarioConfig(Validated):
     """A named scenario with a one-sentence description for planners."""
 
-    name: str = "baseline"
+    name: str = path_name("baseline")
     description: str = ""
 
 
@@ -110,7 +111,7 @@ class ScenarioConfig(Validated):
 class ExperimentConfig(Validated):
     """A named experiment (a sweep of scenarios, parameters and replications)."""
 
-    name: str = "default"
+    name: str = path_name("default")
     description: str = ""
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -25,14 +26,20 @@ T = TypeVar("T")
 class ConfigError(ValueError):
     """An invalid configuration value; ``key`` is the full dotted key that is wrong."""
 
-    def __init__(self, key: str, message: str) -> None:
+    def __init__(self, key: str, message: str, source: str = "") -> None:
         self.key = key
         self.message = message
-        super().__init__(f"{key}: {message}" if key else message)
+        self.source = source  # where the value was set: "command line: ...", "<file> line N"
+        text = f"{key}: {message}" if key else message
+        super().__init__(f"{text} [{source}]" if source else text)
 
     def under(self, prefix: str) -> ConfigError:
         """Return the same error with ``prefix`` put in front of the key."""
-        return ConfigError(join(prefix, self.key), self.message)
+        return ConfigError(join(prefix, self.key), self.message, self.source)
+
+    def at(self, source: str) -> ConfigError:
+        """Return the same error saying where the value was set."""
+        return ConfigError(self.key, self.message, source)
 
 
 def join(prefix: str, key: str) -> str:
@@ -54,8 +61,8 @@ def _bound(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> 
     def check(v: Any) -> str | None:
         if v is None:
             return None
-        if isinstance(v, float) and math.isnan(v):
-            return "must be a number (got nan)"
+        if isinstance(v, float) and not math.isfinite(v):
+            return f"must be a finite number (got {v})"
         if lo is not None and (v <= lo if lo_open else v < lo):
             return f"must be {'>' if lo_open else '>='} {lo:g} (got {v})"
         if hi is not None and (v >= hi if hi_open else v > hi):
@@ -66,7 +73,7 @@ def _bound(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> 
 
 
 def positive(default: Any) -> Any:
-    """A field that must be > 0 (``inf`` allowed where the type is float)."""
+    """A field that must be > 0."""
     return _constrained(default, _bound(0, None, True, False))
 
 
@@ -97,6 +104,33 @@ def one_of(default: str, choices: tuple[str, ...]) -> Any:
         return None if v in choices else f"must be one of {', '.join(choices)} (got {v!r})"
 
     return _constrained(default, check)
+
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
+NAME_MAX = 64
+
+
+def name_error(value: Any) -> str | None:
+    """Why ``value`` cannot be a name that becomes a folder (scenario, experiment, variant): one
+    path segment of letters, digits and ``_ . + -``, not starting with a dot, at most
+    :data:`NAME_MAX` characters, no ``${...}`` interpolation; None when it can."""
+    if not isinstance(value, str):
+        return f"must be a string (got {value!r})"
+    if "${" in value:
+        return f"interpolations are not allowed in names (got {value!r})"
+    if len(value) > NAME_MAX:
+        return f"at most {NAME_MAX} characters (got {len(value)})"
+    if not NAME_PATTERN.fullmatch(value) or ".." in value:
+        return (
+            "must be one path segment of letters, digits and _ . + - "
+            f"(not starting with a dot, no '..'; got {value!r})"
+        )
+    return None
+
+
+def path_name(default: str) -> Any:
+    """A string field that becomes part of a folder name (see :func:`name_error`)."""
+    return _constrained(default, name_error)
 
 
 def keyed_by(field_: Any, keys: tuple[str, ...]) -> Any:
@@ -229,19 +263,27 @@ def convert(tp: Any, value: Any, path: str) -> Any:
     return _scalar(tp, value, path)
 
 
+INT_MAX = 2**53  # integers above this are not exact as floats (YAML, JSON) and overflow C longs
+
+
 def _scalar(tp: Any, value: Any, path: str) -> Any:
     if tp is bool:
         if isinstance(value, bool):
             return value
         raise ConfigError(path, f"expected true or false, got {value!r}")
+    if tp in (int, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ConfigError(path, f"must be a finite number (got {value})")
+        if abs(value) > INT_MAX:
+            raise ConfigError(path, f"must be at most {INT_MAX:.3g} in size (got {value:.3g})")
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
             raise ConfigError(path, f"expected an integer, got {value!r}")
         return int(value)
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            if isinstance(value, str) and value.lower() in ("inf", ".inf", "infinity"):
-                return math.inf
+            if isinstance(value, str) and value.strip().lower().lstrip("+-.") in ("inf", "infinity", "nan"):
+                raise ConfigError(path, f"must be a finite number (got {value})")
             raise ConfigError(path, f"expected a number, got {value!r}")
         return float(value)
     if tp is str:

@@ -40,7 +40,7 @@ BAD = [
         "services.acute_function.treat_at_home.pneumonia",
     ),
     ("services.ooh.weekday_until=18", "services.ooh.weekday_until"),
-    ("services.hospital.readmission_30d.80+=2", "services.hospital.readmission_30d"),
+    ("services.hospital.readmission_30d={0-64:0.1,65-79:0.1,80+:2}", "services.hospital.readmission_30d.80+"),
     ("services.satellite.equipment=[mri]", "services.satellite.equipment"),
     ("population.ages=denmark_1901", "population.ages"),
     ("population.mortality.improvement_per_year=0.5", "population.mortality.improvement_per_year"),
@@ -130,8 +130,8 @@ def test_hydra_flags_with_values_are_not_taken_for_overrides() -> None:
         "hydra.verbose=true",
     ]
     assert _user_overrides(argv) == ["population.size=5"]
-    proc = run_cli("--cfg", "job", "population.size=100")
-    assert proc.returncode == 0 and "size: 100" in proc.stdout
+    proc = run_cli("--cfg", "job", "population.size=1000")
+    assert proc.returncode == 0 and "size: 1000" in proc.stdout
 
 
 @pytest.mark.parametrize(

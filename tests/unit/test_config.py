@@ -31,8 +31,11 @@ def test_types_are_checked() -> None:
         from_dict({"population": {"age_bands": [1, 2]}})
 
 
-def test_inf_is_allowed_where_positive() -> None:
-    assert math.isinf(build(DistributionConfig, {"mean": "inf"}).mean)
+@pytest.mark.parametrize("value", ["inf", "-inf", ".inf", "nan", math.inf, -math.inf, math.nan])
+def test_non_finite_numbers_are_rejected(value: object) -> None:
+    """A number that is not finite is refused wherever a number is read (issue 12 point 6)."""
+    with pytest.raises(ConfigError, match=r"^mean: "):
+        build(DistributionConfig, {"mean": value})
 
 
 def test_config_is_frozen() -> None:

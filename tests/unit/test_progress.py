@@ -11,7 +11,7 @@ from tests.conftest import small_config
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_progress_counts_every_simulated_day_once(workers: int) -> None:
-    config = small_config(["replications=2"], size=800, years=0.05)
+    config = small_config(["replications=2"], size=1000, years=0.05)
     done: list[int] = []
     sim.run(config, workers=workers, progress=done.append)
     assert sum(done) == 2 * simulated_days(config) == 2 * (7 + 18)

@@ -1,0 +1,157 @@
+"""Whether a valid configuration can give meaningful results on this machine, before anything runs.
+
+Each value of a configuration can be in range while the whole is not: a population too small
+to fill the age bands and practices the KPIs are counted over, staffing that the population
+scaling rounds to one person (so that neighbouring settings run the same team), or a
+population that cannot fit in memory. :func:`problems` finds them from the configuration
+alone: errors refuse the run (a :class:`ConfigError` naming the key), warnings are one line
+each, logged before the run starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sim.calendar import DAYS_PER_YEAR
+from sim.config.schema import SimConfig
+from sim.config.services import scaled
+from sim.config.validation import ConfigError
+
+log = logging.getLogger(__name__)
+
+# Below this many people the KPIs per 1,000 of the oldest band and of each practice type are
+# counted over a handful of people or none (80+ is about 4.5% of Danes: 45 people at 1,000).
+MIN_POPULATION = 1_000
+# Below this many, the run is allowed but noisy: a warning says so.
+SMALL_POPULATION = 5_000
+# Memory of one replication: a fixed part plus bytes per person and per person-year simulated
+# (measured: 1.85 GB at 1.2 million people and 8.2 GB at 5.9 million, one year and 84 days,
+# experiments/benchmark; 1,450 bytes per person at the peak). Conservative by about 15%.
+BASE_BYTES = 300e6
+BYTES_PER_PERSON = 500.0
+BYTES_PER_PERSON_YEAR = 1_100.0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A reason a configuration cannot run (``error``) or may mislead (warning)."""
+
+    key: str
+    message: str
+    error: bool = False
+
+
+def available_memory() -> float:
+    """Bytes of memory this process can use: MemAvailable from /proc/meminfo, else physical memory."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (OSError, ValueError, AttributeError):
+        return float("inf")
+
+
+def memory_estimate(config: SimConfig) -> float:
+    """Bytes the run needs at its peak: one replication times the replications run at once."""
+    days = config.warmup_days + config.warm_start_days + round(config.years * DAYS_PER_YEAR)
+    person_years = config.population.size * days / DAYS_PER_YEAR
+    one = BASE_BYTES + BYTES_PER_PERSON * config.population.size + BYTES_PER_PERSON_YEAR * person_years
+    at_once = min(config.workers, config.replications)
+    return one * at_once
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.1f} GB"
+
+
+def _population(config: SimConfig) -> Iterator[Problem]:
+    size = config.population.size
+    if size < MIN_POPULATION:
+        yield Problem(
+            "population.size",
+            f"{size} people is too few: the KPIs per 1,000 of the 80+ and of each practice type "
+            f"would be counted over a handful of people or none (use at least {MIN_POPULATION:,})",
+            error=True,
+        )
+    elif size < SMALL_POPULATION:
+        yield Problem(
+            "population.size",
+            f"{size:,} people is small: KPIs of the oldest band and of the services are noisy "
+            f"(use {SMALL_POPULATION:,} or more for results)",
+        )
+    org = config.organisation
+    hours = sum(t.gp_share * t.gp_clinical_hours_per_week for t in org.practice_types.values())
+    if hours <= 0:
+        yield Problem(
+            "organisation.practice_types",
+            "no practice type has GP clinical hours (gp_share x gp_clinical_hours_per_week is 0 "
+            "for all): general practice could see no one",
+            error=True,
+        )
+
+
+def _scaled_counts(config: SimConfig) -> Iterator[tuple[str, int]]:
+    svc = config.services
+    if not svc.hospital.ed.infinite:
+        yield "services.hospital.ed.servers", svc.hospital.ed.servers
+    yield "services.hospital.beds", svc.hospital.beds
+    for name in ("triage", "clinic", "home_visit"):
+        station = getattr(svc.ooh, name)
+        if not station.infinite:
+            yield f"services.ooh.{name}.servers", station.servers
+    for name, shift in svc.acute_function.shifts.items():
+        yield f"services.acute_function.shifts.{name}.nurses", shift.nurses
+
+
+def _staffing(config: SimConfig) -> Iterator[Problem]:
+    ref = config.services.reference_population
+    if ref <= 0 or config.population.size >= ref:
+        return
+    k = config.population.size / ref
+    for key, count in _scaled_counts(config):
+        if count < 2 or scaled(count, k) > 1:
+            continue
+        same = [c for c in range(1, 10 * count + 2) if scaled(c, k) == 1]
+        yield Problem(
+            key,
+            f"{count} for {ref:,} people rounds to 1 at {config.population.size:,} people: "
+            f"every value from {same[0]} to {same[-1]} runs the same (run a larger population to "
+            "see staffing effects)",
+        )
+
+
+def _memory(config: SimConfig) -> Iterator[Problem]:
+    need, have = memory_estimate(config), available_memory()
+    if need > have:
+        yield Problem(
+            "population.size",
+            f"{config.population.size:,} people need about {_gb(need)} of memory "
+            f"({min(config.workers, config.replications)} replication(s) at once) and this machine "
+            f"has {_gb(have)} available: use a smaller population.size (KPIs per 1,000 stay "
+            "comparable) or fewer workers",
+            error=True,
+        )
+
+
+def problems(config: SimConfig) -> list[Problem]:
+    """Everything that makes ``config`` unable to run (errors) or likely to mislead (warnings)."""
+    return [*_population(config), *_staffing(config), *_memory(config)]
+
+
+def check_feasible(config: SimConfig, warn: bool = True) -> None:
+    """Raise :class:`ConfigError` for the first error of :func:`problems`; log each warning in
+    one line when ``warn``."""
+    found = problems(config)
+    for p in found:
+        if p.error:
+            raise ConfigError(p.key, p.message)
+    for p in found if warn else ():
+        log.warning("%s: %s", p.key, p.message)
