@@ -15,9 +15,21 @@ from __future__ import annotations
 
 import sys
 
+EXIT_INTERRUPTED = 130  # the shell's status for a process stopped by Ctrl-C (128 + SIGINT)
+
 
 def main() -> None:
-    """Entry point of the ``sim`` console script and of ``python -m sim``."""
+    """Entry point of the ``sim`` console script and of ``python -m sim``: Ctrl-C ends any
+    command with one line and status 130."""
+    try:
+        dispatch()
+    except KeyboardInterrupt:
+        print("sim: interrupted (Ctrl-C); unfinished jobs left no results", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def dispatch() -> None:
+    """Run the subcommand named by ``sys.argv[1]`` or, for anything else, the Hydra application."""
     if len(sys.argv) > 1 and sys.argv[1] == "check-calibration":
         from sim.cli.calibration_cmd import main as check_calibration
 

@@ -7,33 +7,35 @@ Hydra starts: a one-line message naming the key, exit status 2, and nothing writ
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.cli.compose import compose_config, config_dir, register_schema
+from sim.cli.compose import config_dir, register_schema
 from sim.cli.errors import describe
+from sim.cli.precheck import precheck
 from sim.cli.progress import day_bar
 from sim.config import ConfigError, config_hash, from_dict
 from sim.config.schema import SimConfig
 from sim.output import clear_results, git_commit, write_manifest, write_tables
-from sim.runner import check, run
+from sim.runner import run
 
 log = logging.getLogger("sim")
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
 FAULT_ENV = "SIM_FAIL_SCENARIO"  # fault injection for tests: jobs of this scenario fail
+RUNNING = "running: started and not finished (the job was killed if no process runs it)"
+KILL_ENV = "SIM_KILL_AT"  # fault injection for tests: a job kills itself at this step (fault_point)
 _failed_jobs: list[str] = []  # filled by SweepStatus at the end of a multirun
 
 # Hydra command-line flags that take a value, and ones that take none
@@ -68,34 +70,20 @@ def _user_overrides(argv: list[str]) -> list[str]:
     return out
 
 
-def _variants(overrides: list[str]) -> list[list[str]]:
-    """Override lists that together try every value of every sweep at least once."""
-    parsed = OverridesParser.create().parse_overrides(overrides)
-    choices = []
-    for ov in parsed:
-        if ov.is_sweep_override():
-            values = list(ov.sweep_string_iterator())
-            key = ov.get_key_element()
-            choices.append([f"{key}={v}" for v in values])
-        else:
-            choices.append([ov.input_line])
-    longest = max((len(c) for c in choices), default=1)
-    return [[c[min(i, len(c) - 1)] for c in choices] for i in range(longest)] or [[]]
-
-
 def prevalidate(argv: list[str]) -> str | None:
-    """Compose and validate every sweep value in ``argv``; return an error line or None."""
+    """Compose, validate and check every job of the command line ``argv`` (every combination
+    of its sweeps); return a one-line error naming the key and where it was set, or None."""
+    multirun = any(a in ("-m", "--multirun") for a in argv)
+    dir_key = "hydra.sweep.dir=" if multirun else "hydra.run.dir="
+    out_dir = next((a.split("=", 1)[1] for a in reversed(argv) if a.lstrip("+").startswith(dir_key)), "")
     try:
-        variants = _variants(_user_overrides(argv))
-    except Exception as exc:
+        count = precheck(_user_overrides(argv), multirun, out_dir=out_dir)
+    except ConfigError as exc:
+        return str(exc)
+    except Exception as exc:  # a composition error no ConfigError caught: still one line
         return describe(exc)
-    for overrides in itertools.islice(variants, 50):
-        try:
-            config = from_dict(compose_config(overrides))
-            check(config)
-        except Exception as exc:
-            key = overrides[-1].split("=")[0] if overrides else ""
-            return describe(exc, key)
+    if multirun:
+        log.debug("checked the configs of %d jobs", count)
     return None
 
 
@@ -121,10 +109,71 @@ class SweepStatus(Callback):
         """Scan the sweep directory's job manifests and log the failed ones."""
         sweep = Path(config.hydra.sweep.dir)
         for path in sorted(sweep.glob("*/manifest.json")):
-            status = json.loads(path.read_text()).get("status", "unknown")
+            try:
+                status = str(json.loads(path.read_text()).get("status", "unknown"))
+            except (OSError, ValueError, AttributeError) as exc:
+                status = f"unreadable manifest ({exc})"
             if status != "ok":
                 _failed_jobs.append(path.parent.name)
                 log.error("job %s failed: %s", path.parent.name, status)
+
+
+def fault_point(step: str) -> None:
+    """Fault injection for tests: kill this process (as ``kill -9`` would) at ``step`` when
+    ``$SIM_KILL_AT`` names it (``claimed``, ``tables``, ``plots``)."""
+    if os.environ.get(KILL_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _failure_status(exc: BaseException, outdir: Path) -> str:
+    if isinstance(exc, ConfigError):
+        return f"error: {describe(exc)}"
+    if isinstance(exc, KeyboardInterrupt):
+        return "error: interrupted (Ctrl-C) before the results were written"
+    if isinstance(exc, OSError):
+        where = exc.filename or outdir
+        return f"error: cannot write results to {where}: {exc.strerror or exc}"
+    return f"error: {exc!r}"
+
+
+def _record_failure(outdir: Path, exc: BaseException, start: float, config, overrides: list[str]) -> str:
+    """Remove partial results and write the error manifest (as far as the disk allows)."""
+    status = _failure_status(exc, outdir)
+    try:
+        clear_results(outdir)
+        write_manifest(outdir, status, time.perf_counter() - start, config, overrides)
+    except OSError as again:
+        log.error("cannot write the error manifest in %s: %s", outdir, again.strerror or again)
+    return status
+
+
+def _run_and_write(config: SimConfig, outdir: Path, overrides: list[str], start: float) -> None:
+    """Claim ``outdir``, run ``config`` and write its tables, plots and (last) its ok manifest."""
+    # Claim the folder first: from here until the ok manifest, a kill at any moment leaves a
+    # manifest that is not ok, so a resume re-runs the job and collate lists it as failed.
+    write_manifest(outdir, RUNNING, 0.0, config, overrides)
+    fault_point("claimed")
+    clear_results(outdir)
+    if os.environ.get(FAULT_ENV) == config.scenario.name:
+        raise RuntimeError(f"fault injected for scenario {config.scenario.name} ({FAULT_ENV})")
+    with day_bar(config, config.scenario.name) as bar:
+        results = run(config, progress=bar.update)
+    write_tables(
+        results.kpis,
+        results.timeseries if config.output.timeseries else None,
+        outdir,
+        csv=config.output.csv,
+        by_year=results.by_year,
+    )
+    fault_point("tables")
+    if config.output.plots:
+        from sim.report.plots import plot_kpis, plot_timeseries
+
+        plot_kpis(results.kpis, outdir / "kpis.png")
+        if config.output.timeseries:
+            plot_timeseries(results.timeseries, outdir / "timeseries.png")
+    fault_point("plots")
+    write_manifest(outdir, "ok", time.perf_counter() - start, config, overrides, results.info)
 
 
 def task(cfg: DictConfig) -> None:
@@ -141,30 +190,13 @@ def task(cfg: DictConfig) -> None:
         if multirun and already_done(outdir, config):
             log.info("job %s: an ok run of the same config is there already; skipped", outdir.name)
             return
-        clear_results(outdir)
-        if os.environ.get(FAULT_ENV) == config.scenario.name:
-            raise RuntimeError(f"fault injected for scenario {config.scenario.name} ({FAULT_ENV})")
-        with day_bar(config, config.scenario.name) as bar:
-            results = run(config, progress=bar.update)
-        write_tables(
-            results.kpis,
-            results.timeseries if config.output.timeseries else None,
-            outdir,
-            csv=config.output.csv,
-            by_year=results.by_year,
-        )
-        if config.output.plots:
-            from sim.report.plots import plot_kpis, plot_timeseries
-
-            plot_kpis(results.kpis, outdir / "kpis.png")
-            if config.output.timeseries:
-                plot_timeseries(results.timeseries, outdir / "timeseries.png")
-        write_manifest(outdir, "ok", time.perf_counter() - start, config, overrides, results.info)
+        _run_and_write(config, outdir, overrides, start)
         log.info("results written to %s", outdir)
+    except KeyboardInterrupt as exc:
+        _record_failure(outdir, exc, start, config, overrides)
+        raise
     except Exception as exc:
-        clear_results(outdir)
-        status = f"error: {describe(exc)}" if isinstance(exc, ConfigError) else f"error: {exc!r}"
-        write_manifest(outdir, status, time.perf_counter() - start, config, overrides)
+        status = _record_failure(outdir, exc, start, config, overrides)
         log.error("%s", status)
         if not multirun:
             raise SystemExit(EXIT_CONFIG if isinstance(exc, ConfigError) else 1) from None
