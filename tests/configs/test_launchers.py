@@ -1,7 +1,7 @@
 """Sweep launchers (configs/hydra/launcher/): every preset composes, and real sweeps run.
 
-A sweep is run as a user would (``python -m sim -m ...``) at a tiny size, with the joblib
-preset (``local``) and with the submitit one that runs the SLURM route as local subprocesses
+A sweep is run as a user would (``python -m sim -m ...``) at a tiny size, with the local
+preset (``local``: sim's own launcher, one process per job, hydra_plugins/sim_launcher) and with the submitit one that runs the SLURM route as local subprocesses
 (``slurm_local``). The SLURM preset itself is checked by building the sbatch script submitit
 would submit; the Ray preset composes only where the optional ``[ray]`` extra is installed.
 """
@@ -28,7 +28,7 @@ from tests.conftest import run_cli
 LAUNCHER_DIR = Path(config_dir()) / "hydra" / "launcher"
 PRESETS = sorted(p.stem for p in LAUNCHER_DIR.glob("*.yaml"))
 TARGETS = {
-    "local": "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
+    "local": "hydra_plugins.sim_launcher.local_launcher.SimLocalLauncher",
     "slurm": "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher",
     "slurm_local": "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
     "ray_cluster": "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher",
@@ -168,10 +168,10 @@ def test_sweep_with_submitit_local_subprocesses(tmp_path: Path) -> None:
     assert all("results written to" in log.read_text() for log in logs)
 
 
-def test_sweep_with_joblib(tmp_path: Path) -> None:
+def test_sweep_with_the_local_launcher(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     proc = run_cli("-m", "hydra/launcher=local", *TINY, f"hydra.sweep.dir={sweep}", timeout=240)
-    assert "Joblib.Parallel(n_jobs=2" in proc.stdout + proc.stderr  # Hydra logs to stdout
+    assert "SimLocalLauncher(n_jobs=2) is launching 2 jobs" in proc.stdout + proc.stderr  # Hydra logs to stdout
     _check_sweep(sweep, proc)
 
 
@@ -183,8 +183,8 @@ def test_sweep_with_ray(tmp_path: Path) -> None:
     _check_sweep(sweep, proc)
 
 
-def test_sweep_with_joblib_and_worker_pools(tmp_path: Path) -> None:
-    """A worker pool inside a joblib (loky) job: sim/runner.py makes forkserver the default."""
+def test_sweep_with_the_local_launcher_and_worker_pools(tmp_path: Path) -> None:
+    """A worker pool inside a job of the local launcher (a spawned process)."""
     sweep = tmp_path / "sweep"
     overrides = [o for o in TINY if not o.startswith("scenario=")]
     proc = run_cli(
