@@ -9,9 +9,12 @@ Examples::
 Writes ``summary.csv``, ``differences.csv``, ``jobs.csv``, ``failures.csv``,
 ``scenarios.csv``, ``kpis.parquet``, ``timeseries.parquet`` and ``manifest.json``. The
 tables are written to a temporary directory and moved in when all are complete, so a
-study directory never mixes tables of two collations. Exit status: 0 when collated (failed
-jobs are listed in ``failures.csv`` and on the console), 1 when no job succeeded, 2 for a
-bad argument.
+study directory never mixes tables of two collations; nothing is written or deleted outside
+it. Without ``--out`` the study goes to ``results/<experiment.name>``, and that name, read from
+the job manifests, must be one safe path segment. Exit status: 0 when collated (failed jobs
+are listed in ``failures.csv`` and on the console), 1 when no job succeeded or the study
+cannot be written, 2 for a bad argument or a sweep that cannot be collated (two
+configurations under one variant name), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -26,11 +29,15 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.config.validation import name_error
 from sim.metrics.collate import Study, collate
 from sim.output import git_commit, package_versions
 
 EXIT_NO_JOBS = 1
+EXIT_CANNOT_WRITE = 1
 EXIT_ARGUMENT = 2
+EXIT_INTERRUPTED = 130
+RESULTS = Path("results")
 STUDY_FILES = (
     "summary.csv",
     "differences.csv",
@@ -58,13 +65,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class OutputError(ValueError):
+    """The default study directory cannot be derived safely from the job manifests."""
+
+
+def _experiment(study: Study) -> tuple[dict, str]:
+    """The experiment recorded by the first job that has one, and that job's manifest path."""
+    folders = list(study.jobs["dir"]) if "dir" in study.jobs.columns else []
+    for k, m in enumerate(study.manifests):
+        config = m.get("config")
+        exp = config.get("experiment") if isinstance(config, dict) else None
+        if isinstance(exp, dict) and exp:
+            source = str(Path(folders[k]) / "manifest.json") if k < len(folders) else "a job manifest"
+            return {"name": exp.get("name", "study"), "description": exp.get("description", "")}, source
+    return {"name": "study", "description": ""}, ""
+
+
 def experiment_of(study: Study) -> dict:
     """The experiment's name and description, from the first job that recorded them."""
-    for m in study.manifests:
-        exp = m.get("config", {}).get("experiment")
-        if exp:
-            return {"name": exp.get("name", "study"), "description": exp.get("description", "")}
-    return {"name": "study", "description": ""}
+    return _experiment(study)[0]
+
+
+def default_out(study: Study) -> Path:
+    """``results/<experiment.name>``; raise :class:`OutputError` unless that name is one safe path
+    segment (see :func:`name_error`) and the folder resolves to a place under ``results/``."""
+    experiment, source = _experiment(study)
+    name = experiment["name"]
+    reason = name_error(name)
+    if reason is None:
+        out, root = RESULTS / name, RESULTS.resolve()
+        resolved = out.resolve()
+        if resolved == root or not resolved.is_relative_to(root):
+            reason = f"{out} resolves to {resolved}, outside {RESULTS}/"
+    if reason is not None:
+        raise OutputError(f"experiment.name in {source or 'the job manifests'}: {reason}; give --out")
+    return RESULTS / name
 
 
 def study_manifest(study: Study, sweep: Path, out: Path) -> dict:
@@ -84,26 +119,64 @@ def study_manifest(study: Study, sweep: Path, out: Path) -> dict:
 
 
 def write_study(study: Study, sweep: Path, out: Path) -> None:
-    """Write every table of ``study`` into ``out``, all or nothing."""
+    """Write every table of ``study`` into ``out``, all or nothing, through a temporary folder
+    inside ``out``; remove ``out`` again when it was made here and writing failed."""
+    made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:
-        t = Path(tmp)
-        study.summary.to_csv(t / "summary.csv", index=False)
-        study.differences.to_csv(t / "differences.csv", index=False)
-        study.jobs.to_csv(t / "jobs.csv", index=False)
-        study.failures.to_csv(t / "failures.csv", index=False)
-        study.scenarios.to_csv(t / "scenarios.csv", index=False)
-        study.kpis.to_parquet(t / "kpis.parquet", index=False)
-        study.timeseries.to_parquet(t / "timeseries.parquet", index=False)
-        manifest = study_manifest(study, sweep, out)
-        (t / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
-        (out / "manifest.json").unlink(missing_ok=True)  # the manifest goes last: no mixed study
-        for name in STUDY_FILES:
-            if name != "manifest.json":
-                os.replace(t / name, out / name)
-        os.replace(t / "manifest.json", out / "manifest.json")
+    try:
+        with tempfile.TemporaryDirectory(dir=out, prefix=".collate.") as tmp:
+            t = Path(tmp)
+            study.summary.to_csv(t / "summary.csv", index=False)
+            study.differences.to_csv(t / "differences.csv", index=False)
+            study.jobs.to_csv(t / "jobs.csv", index=False)
+            study.failures.to_csv(t / "failures.csv", index=False)
+            study.scenarios.to_csv(t / "scenarios.csv", index=False)
+            study.kpis.to_parquet(t / "kpis.parquet", index=False)
+            study.timeseries.to_parquet(t / "timeseries.parquet", index=False)
+            manifest = study_manifest(study, sweep, out)
+            (t / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+            (out / "manifest.json").unlink(missing_ok=True)  # the manifest goes last: no mixed study
+            for name in STUDY_FILES:
+                if name != "manifest.json":
+                    os.replace(t / name, out / name)
+            os.replace(t / "manifest.json", out / "manifest.json")
+    except BaseException:
+        if made:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     (out / "report.html").unlink(missing_ok=True)  # a report of earlier tables would mislead
     shutil.rmtree(out / "plots", ignore_errors=True)
+
+
+def print_outcome(study: Study, sweep: Path, out: Path) -> None:
+    """Print what was collated, and every failed job, to the console."""
+    ok = int((study.jobs["status"] == "ok").sum())
+    print(f"collated {ok} of {len(study.jobs)} jobs from {sweep} into {out}/")
+    print(f"differences are against {study.reference!r}")
+    if len(study.failures):
+        print(f"{len(study.failures)} job(s) failed (failures.csv):", file=sys.stderr)
+        for row in study.failures.itertuples():
+            print(f"  job {row.job} [{row.variant}]: {row.status}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Collate ``args.sweep`` and write the study; return the exit status."""
+    if not args.sweep.is_dir():
+        print(f"sim collate: {args.sweep}: no such directory", file=sys.stderr)
+        return EXIT_ARGUMENT
+    try:
+        study = collate(args.sweep, args.baseline)
+        out = args.out or default_out(study)
+    except (FileNotFoundError, ValueError) as exc:  # CollateError and OutputError are ValueErrors
+        print(f"sim collate: {exc}", file=sys.stderr)
+        return EXIT_ARGUMENT
+    try:
+        write_study(study, args.sweep, out)
+    except OSError as exc:  # a read-only folder, a full disk
+        print(f"sim collate: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
+    print_outcome(study, args.sweep, out)
+    return 0 if (study.jobs["status"] == "ok").any() else EXIT_NO_JOBS
 
 
 def main(argv: Sequence[str]) -> int:
@@ -113,21 +186,8 @@ def main(argv: Sequence[str]) -> int:
         args = parser.parse_args(list(argv))
     except SystemExit as exc:
         return EXIT_ARGUMENT if exc.code else 0
-    if not args.sweep.is_dir():
-        print(f"sim collate: {args.sweep}: no such directory", file=sys.stderr)
-        return EXIT_ARGUMENT
     try:
-        study = collate(args.sweep, args.baseline)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"sim collate: {exc}", file=sys.stderr)
-        return EXIT_ARGUMENT
-    ok = int((study.jobs["status"] == "ok").sum())
-    out = args.out or Path("results") / experiment_of(study)["name"]
-    write_study(study, args.sweep, out)
-    print(f"collated {ok} of {len(study.jobs)} jobs from {args.sweep} into {out}/")
-    print(f"differences are against {study.reference!r}")
-    if len(study.failures):
-        print(f"{len(study.failures)} job(s) failed (failures.csv):", file=sys.stderr)
-        for row in study.failures.itertuples():
-            print(f"  job {row.job} [{row.variant}]: {row.status}", file=sys.stderr)
-    return 0 if ok else EXIT_NO_JOBS
+        return run(args)
+    except KeyboardInterrupt:
+        print("sim collate: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -7,8 +7,10 @@ Examples::
 
 The study directory is what ``sim collate <multirun dir> --out results/<study>`` writes
 (``summary.csv``, ``differences.csv``, ``jobs.csv``, ``manifest.json``, ...). The plots are also
-written as PNG files to ``<study>/plots/``. Exit status: 0 when the report is written, 2 when
-the directory is not a study directory.
+written as PNG files to ``<study>/plots/``, which is replaced whole once every plot is drawn;
+nothing else is written. Exit status: 0 when the report is written, 1 when it cannot be written
+(a read-only folder, a full disk), 2 when the directory is not a study directory or one of its
+files is damaged (``sim report: <study>: <file>: <reason>``), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+EXIT_CANNOT_WRITE = 1
 EXIT_NOT_A_STUDY = 2
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,14 +45,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Write the report and return the exit status."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="sim report: %(message)s")
-    from sim.report.html import build_report
-    from sim.report.study import NotAStudyError
-
     try:
-        out = build_report(args.study, args.out)
-    except NotAStudyError as exc:
-        print(f"sim report: {exc}", file=sys.stderr)
-        return EXIT_NOT_A_STUDY
+        from sim.report.files import CannotWriteError
+        from sim.report.html import build_report
+        from sim.report.study import NotAStudyError
+
+        try:
+            out = build_report(args.study, args.out)
+        except NotAStudyError as exc:  # and DamagedStudyError: <study>: <file>: <reason>
+            print(f"sim report: {exc}", file=sys.stderr)
+            return EXIT_NOT_A_STUDY
+        except CannotWriteError as exc:
+            print(f"sim report: {exc}", file=sys.stderr)
+            return EXIT_CANNOT_WRITE
+    except KeyboardInterrupt:
+        print("sim report: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(f"report written to {out} (plots in {args.study / 'plots'})")
     return 0
 

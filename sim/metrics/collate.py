@@ -4,7 +4,10 @@ A sweep directory holds one sub-directory per job, each with ``manifest.json`` a
 the job succeeded, ``kpis.parquet`` (or ``kpis.csv``) and ``timeseries.parquet``. A job
 is named by its *variant*: its scenario, plus ``key=value`` for every override that takes
 more than one value across the sweep (for example ``acute_function |
-services.acute_function.shifts.day.nurses=4``). Failed jobs are listed, never fatal.
+services.acute_function.shifts.day.nurses=4``). Failed jobs are listed, never fatal: a job
+whose manifest says ok but whose tables are missing or cannot be read is a failed job too.
+Two ok jobs of one variant that ran different configurations (their manifests' config
+hashes differ) are an error, as pooling them would mislabel one of them.
 
 Tables (DESIGN section 6):
 
@@ -19,11 +22,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 
 from sim.metrics.stats import mean_ci
 
@@ -34,6 +39,24 @@ KEYS = ["variant", "scenario", "metric", "group", "unit"]
 JOB_COLUMNS = ["job", "dir", "variant", "scenario", "status", "wall_seconds", "overrides"]
 SUMMARY_COLUMNS = [*KEYS, "mean", "ci_low", "ci_high", "n"]
 DIFF_COLUMNS = [*KEYS[:2], "reference", *KEYS[2:], "mean_diff", "ci_low", "ci_high", "n", "rel_diff"]
+# the columns a job's tables must have to be collated
+KPI_COLUMNS = ("scenario", "replication", "seed", "metric", "group", "value", "unit")
+TS_COLUMNS = ("scenario", "replication", "day", "metric", "group", "value")
+NO_KPIS = "the manifest says ok but kpis.parquet/kpis.csv is missing"
+
+
+class CollateError(ValueError):
+    """The sweep cannot be collated as it is (two configurations under one variant name)."""
+
+
+class TableError(Exception):
+    """A job's table that cannot be used; the message names the file and the reason."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as ``Type: first line of its message``, for a status or a console line."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0].strip()}" if lines else type(exc).__name__
 
 
 @dataclass
@@ -44,6 +67,8 @@ class Job:
     dir: Path
     status: str
     manifest: dict = field(default_factory=dict)
+    kpis: pd.DataFrame | None = field(default=None, repr=False)
+    timeseries: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def scenario(self) -> str:
@@ -56,8 +81,9 @@ class Job:
     def overrides(self) -> dict[str, str]:
         """The job's command-line overrides as ``{key: value}``."""
         out = {}
-        for item in self.manifest.get("overrides", []):
-            key, _, value = item.partition("=")
+        items = self.manifest.get("overrides", [])
+        for item in items if isinstance(items, list) else []:
+            key, _, value = str(item).partition("=")
             out[key.lstrip("+~")] = value
         return out
 
@@ -82,6 +108,7 @@ class Study:
 
 
 def _job_sort_key(path: Path) -> tuple[int, str]:
+    """Job folders in numeric order, named ones after them."""
     return (int(path.name), "") if path.name.isdigit() else (1 << 30, path.name)
 
 
@@ -96,8 +123,11 @@ def find_jobs(sweep: Path) -> list[Job]:
             continue
         try:
             manifest = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            jobs.append(Job(d.name, d, f"error: unreadable manifest ({exc})"))
+        except (OSError, ValueError) as exc:  # ValueError: bad JSON, or bytes that are not UTF-8
+            jobs.append(Job(d.name, d, f"error: unreadable manifest ({one_line(exc)})"))
+            continue
+        if not isinstance(manifest, dict):
+            jobs.append(Job(d.name, d, "error: unreadable manifest (not a JSON object)"))
             continue
         jobs.append(Job(d.name, d, str(manifest.get("status", "unknown")), manifest))
     return jobs
@@ -136,27 +166,69 @@ def job_table(jobs: list[Job], keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*JOB_COLUMNS, *keys])
 
 
-def _read(job_dir: Path, name: str) -> pd.DataFrame | None:
-    parquet, csv = job_dir / f"{name}.parquet", job_dir / f"{name}.csv"
-    if parquet.exists():
-        return pd.read_parquet(parquet)
-    if csv.exists():
-        return pd.read_csv(csv)
-    return None
+def read_table(job_dir: Path, name: str, columns: Sequence[str]) -> pd.DataFrame | None:
+    """A job's ``name.parquet`` (else ``name.csv``), None when it has neither; raise
+    :class:`TableError` when the file cannot be read or lacks one of ``columns``."""
+    path = next((p for p in (job_dir / f"{name}.parquet", job_dir / f"{name}.csv") if p.exists()), None)
+    if path is None:
+        return None
+    try:
+        table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as exc:  # ArrowInvalid, OSError, parser errors...: the job fails, not the collation
+        raise TableError(f"cannot read {path.name}: {one_line(exc)}") from exc
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise TableError(f"{path.name} lacks the column(s) {', '.join(missing)}")
+    if not is_numeric_dtype(table["value"]):
+        raise TableError(f"{path.name}: the column value is not numeric")
+    return table
 
 
-def load_tables(jobs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The KPI and time-series tables of the ``ok`` jobs, with their variant in front."""
-    kpis, series = [], []
-    for row in jobs[jobs["status"] == "ok"].itertuples():
-        k = _read(Path(row.dir), "kpis")
-        if k is None:
-            log.warning("job %s says ok but has no kpis table; left out", row.job)
+def load_job(job: Job) -> None:
+    """Read the KPI and time-series tables of an ``ok`` job into it; a KPI table that is missing,
+    or a table that cannot be read, makes the job a failure whose status says why."""
+    if job.status != "ok":
+        return
+    try:
+        kpis = read_table(job.dir, "kpis", KPI_COLUMNS)
+        if kpis is None:
+            raise TableError(NO_KPIS)
+        job.timeseries = read_table(job.dir, "timeseries", TS_COLUMNS)
+        job.kpis = kpis
+    except TableError as exc:
+        job.status, job.kpis, job.timeseries = f"error: {exc}", None, None
+        log.info("job %s: %s", job.job, exc)
+
+
+def check_variants(jobs: list[Job], keys: list[str]) -> None:
+    """Raise :class:`CollateError` when two ``ok`` jobs of one variant ran different configurations
+    (different ``config_hash`` in their manifests): pooling them would mislabel one."""
+    first: dict[str, Job] = {}
+    for job in jobs:
+        digest = job.manifest.get("config_hash")
+        if job.status != "ok" or digest is None:
             continue
-        kpis.append(k.assign(variant=row.variant))
-        ts = _read(Path(row.dir), "timeseries")
-        if ts is not None:
-            series.append(ts.assign(variant=row.variant))
+        name = variant_name(job, keys)
+        other = first.setdefault(name, job)
+        if other.manifest["config_hash"] != digest:
+            raise CollateError(
+                f"jobs {other.job} and {job.job} are both variant {name!r} but ran different configs "
+                f"(config hash {other.manifest['config_hash']} vs {digest}); "
+                "give each scenario file its own scenario.name"
+            )
+
+
+def load_tables(jobs: list[Job], keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The KPI and time-series tables of the ``ok`` jobs (read by :func:`load_job`), with their
+    variant in front."""
+    kpis, series = [], []
+    for job in jobs:
+        if job.status != "ok" or job.kpis is None:
+            continue
+        variant = variant_name(job, keys)
+        kpis.append(job.kpis.assign(variant=variant))
+        if job.timeseries is not None:
+            series.append(job.timeseries.assign(variant=variant))
     k = pd.concat(kpis, ignore_index=True) if kpis else pd.DataFrame(columns=["variant"])
     ts = pd.concat(series, ignore_index=True) if series else pd.DataFrame(columns=["variant"])
     front = lambda df: df[["variant", *[c for c in df.columns if c != "variant"]]]  # noqa: E731
@@ -215,13 +287,17 @@ def scenario_table(jobs: list[Job]) -> pd.DataFrame:
 
 
 def collate(sweep: Path, reference: str | None = None) -> Study:
-    """Collate the jobs under ``sweep`` into a :class:`Study` (failed jobs listed, not fatal)."""
+    """Collate the jobs under ``sweep`` into a :class:`Study` (failed jobs listed, not fatal);
+    raise :class:`CollateError` when one variant name covers two configurations."""
     jobs = find_jobs(sweep)
     if not jobs:
         raise FileNotFoundError(f"{sweep}: no job directories (no manifest.json below it)")
+    for job in jobs:  # before the variants and the reference are chosen: failed jobs are out
+        load_job(job)
     keys = swept_keys(jobs)
+    check_variants(jobs, keys)
     table = job_table(jobs, keys)
-    kpis, series = load_tables(table)
+    kpis, series = load_tables(jobs, keys)
     summary = summarise(kpis) if len(kpis) else pd.DataFrame(columns=SUMMARY_COLUMNS)
     ok = table[table["status"] == "ok"]
     variants = list(dict.fromkeys(ok["variant"]))
@@ -234,6 +310,6 @@ def collate(sweep: Path, reference: str | None = None) -> Study:
         summary=summary,
         differences=diffs,
         scenarios=scenario_table(jobs),
-        manifests=[{"job": j.job, "status": j.status} | j.manifest for j in jobs],
+        manifests=[{"job": j.job} | j.manifest | {"status": j.status} for j in jobs],
         reference=ref,
     )

@@ -4,14 +4,19 @@
 ``<study>/plots/``, and writes ``report.html`` with every plot embedded as a base64 PNG: no
 file beside it, nothing fetched from the network, no JavaScript. The model description
 follows STRESS-DES (Monks et al. 2019); its text is the template ``stress_des.md`` filled
-with facts of the study.
+with facts of the study. The plots are drawn into a temporary folder beside ``plots/`` that
+replaces it whole once the report is written: a failure leaves the old plots and report as
+they were, and nothing but the report file and ``<study>/plots/`` is ever written.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report import plots
+from sim.report.files import replace_folder, writing
 from sim.report.labels import HEATMAP_KPIS, REPORT_KPIS
 from sim.report.markup import esc, excludes_zero, fmt, frame_table, interval, table
 from sim.report.stress_des import reference_variant, scenario_descriptions, stress_des, warmup_days
@@ -141,6 +147,8 @@ def make_plots(study: Study, folder: Path) -> list[Figure]:
     for key, title, caption in FIGURES:
         try:
             path = drawers[key](folder / f"{key}.png")
+        except OSError:  # a folder that cannot be written fails the report, not one plot
+            raise
         except Exception as exc:  # a plot that cannot be drawn must not cost the whole report
             log.warning("plot %s not drawn: %r", key, exc)
             path = None
@@ -375,22 +383,31 @@ def render(study: Study, figures: list[Figure]) -> str:
     return "\n".join(parts)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def build_report(study_dir: Path | str, out: Path | str | None = None) -> Path:
-    """Write the report of the study at ``study_dir`` (default ``<study>/report.html``); return its path."""
+    """Write the report of the study at ``study_dir`` (default ``<study>/report.html``) and its
+    plots (``<study>/plots/``, replaced whole); return the report's path. Raise
+    :class:`NotAStudyError` for a damaged study, :class:`CannotWriteError` when writing fails."""
     study = load_study(study_dir)
     out = Path(out) if out is not None else study.path / "report.html"
-    figures = make_plots(study, study.path / "plots")
-    write_atomic(out, render(study, figures))
+    tmp_report = out.with_name(f".{out.name}.tmp{os.getpid()}")
+    tmp_plots: Path | None = None
+    try:
+        with writing(study.path):
+            tmp_plots = Path(tempfile.mkdtemp(dir=study.path, prefix=".plots."))
+            figures = make_plots(study, tmp_plots)
+        page = render(study, figures)
+        with writing(out.parent):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp_report.write_text(page, encoding="utf-8")
+        with writing(study.path):
+            replace_folder(tmp_plots, study.path / "plots")
+            tmp_plots = None
+        with writing(out.parent):
+            os.replace(tmp_report, out)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp_report.unlink(missing_ok=True)
+        if tmp_plots is not None:
+            shutil.rmtree(tmp_plots, ignore_errors=True)
     log.info("report written to %s (%d plots)", out, len(figures))
     return out

@@ -23,18 +23,32 @@ from sim.metrics.collate import collate
 METRIC = ("avoidable_admissions_per_1000_65plus", "all", "per 1000 aged 65+ per year")
 
 
-def fake_job(sweep: Path, num: int, scenario: str, values: list[float], status: str = "ok", **params) -> None:
-    """A job directory as ``sim`` writes it: manifest and a KPI table with one metric."""
+def fake_job(
+    sweep: Path,
+    num: int,
+    scenario: str,
+    values: list[float],
+    status: str = "ok",
+    experiment: str | None = None,
+    config_hash: str | None = None,
+    **params,
+) -> Path:
+    """A job directory as ``sim`` writes it: manifest and a KPI table with one metric; return it."""
     d = sweep / str(num)
     d.mkdir(parents=True)
     overrides = [f"scenario={scenario}", "replications=3", *[f"{k}={v}" for k, v in params.items()]]
-    config = {"scenario": {"name": scenario, "description": f"{scenario} described"}}
+    config: dict = {"scenario": {"name": scenario, "description": f"{scenario} described"}}
+    if experiment is not None:
+        config["experiment"] = {"name": experiment, "description": "a test experiment"}
     manifest = {"status": status, "scenario": scenario, "overrides": overrides, "config": config}
+    if config_hash is not None:
+        manifest["config_hash"] = config_hash
     (d / "manifest.json").write_text(json.dumps(manifest))
     if status == "ok":
         rows = [(scenario, r, 2025, *METRIC[:2], v, METRIC[2]) for r, v in enumerate(values)]
         cols = ["scenario", "replication", "seed", "metric", "group", "value", "unit"]
         pd.DataFrame(rows, columns=cols).to_parquet(d / "kpis.parquet")
+    return d
 
 
 def test_summary_has_t_intervals_and_differences_are_paired(tmp_path: Path) -> None:
