@@ -166,6 +166,9 @@ def composition_error(exc: BaseException, overrides: list[str], directory: str) 
         key = getattr(err, "full_key", None)
         if key:
             msg = str(getattr(err, "msg", "") or err).strip().splitlines()[0]
+            # OmegaConf names only the last part of a key added with +: take the override's
+            full = [override_key(o) for o in overrides]
+            key = next((k for k in full if k == key or k.endswith("." + key)), key)
             where = next((f"command line: {o}" for o in overrides if override_key(o) == key), "")
             return ConfigError(key, msg, where)
     return ConfigError("", _first_line(exc))

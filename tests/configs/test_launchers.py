@@ -1,7 +1,8 @@
 """Sweep launchers (configs/hydra/launcher/): every preset composes, and real sweeps run.
 
 A sweep is run as a user would (``python -m sim -m ...``) at a tiny size, with the local
-preset (``local``: sim's own launcher, one process per job, hydra_plugins/sim_launcher) and with the submitit one that runs the SLURM route as local subprocesses
+preset (``local``: sim's own launcher, one process per job, hydra_plugins/sim_launcher) and
+with the submitit one that runs the SLURM route as local subprocesses
 (``slurm_local``). The SLURM preset itself is checked by building the sbatch script submitit
 would submit; the Ray preset composes only where the optional ``[ray]`` extra is installed.
 """
@@ -171,7 +172,8 @@ def test_sweep_with_submitit_local_subprocesses(tmp_path: Path) -> None:
 def test_sweep_with_the_local_launcher(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     proc = run_cli("-m", "hydra/launcher=local", *TINY, f"hydra.sweep.dir={sweep}", timeout=240)
-    assert "SimLocalLauncher(n_jobs=2) is launching 2 jobs" in proc.stdout + proc.stderr  # Hydra logs to stdout
+    # Hydra logs to stdout
+    assert "SimLocalLauncher(n_jobs=2) is launching 2 jobs" in proc.stdout + proc.stderr
     _check_sweep(sweep, proc)
 
 

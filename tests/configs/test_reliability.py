@@ -96,16 +96,19 @@ def test_names_that_become_paths_are_checked(override: str) -> None:
 
 
 def test_cli_refuses_a_name_that_escapes_results(tmp_path: Path) -> None:
+    cwd = tmp_path / "a" / "b" / "c" / "d"
+    cwd.mkdir(parents=True)
     proc = subprocess.run(
         [sys.executable, "-m", "sim", *TINY, "scenario.name=../../../escape"],
-        cwd=tmp_path,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert proc.returncode == 2
     assert one_line_error(proc).startswith("sim: config error: scenario.name:")
-    assert not list(tmp_path.parent.rglob("escape"))
+    # results/runs/../../../escape would have been the folder beside cwd
+    assert not (cwd.parent / "escape").exists() and not list(tmp_path.rglob("kpis.*"))
 
 
 # ---------------------------------------------------------------- 3. scenario files name themselves
