@@ -29,6 +29,25 @@ def make_config() -> Callable[..., SimConfig]:
     return small_config
 
 
+@pytest.fixture
+def in_fake_job(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """Make ``sim.cli.hydra_app.task`` run as a single (not multirun) Hydra job writing into
+    ``tmp_path``, without Hydra; returns the module so that a test can patch its helpers."""
+    from sim.cli import hydra_app
+
+    class FakeHydra:
+        class runtime:  # noqa: N801 - mimics HydraConfig's attribute names
+            output_dir = str(tmp_path)
+
+        class overrides:  # noqa: N801
+            task: tuple[str, ...] = ()
+
+        mode = None
+
+    monkeypatch.setattr(hydra_app.HydraConfig, "get", staticmethod(lambda: FakeHydra))
+    return hydra_app
+
+
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run ``python -m sim ARGS`` as a user would, capturing its output."""
     return subprocess.run(

@@ -169,8 +169,7 @@ def composition_error(exc: BaseException, overrides: list[str], directory: str) 
             # OmegaConf names only the last part of a key added with +: take the override's
             full = [override_key(o) for o in overrides]
             key = next((k for k in full if k == key or k.endswith("." + key)), key)
-            where = next((f"command line: {o}" for o in overrides if override_key(o) == key), "")
-            return ConfigError(key, msg, where)
+            return ConfigError(key, msg, source_of(key, overrides, {}, directory))
     return ConfigError("", _first_line(exc))
 
 
@@ -201,13 +200,12 @@ def compose_checked(overrides: str | Sequence[str] = (), directory: str | None =
         section, name = key.split(".")
         value = raw.get(section, {}).get(name)
         if value == "" and section == "scenario":
-            file = done.source("scenario")
+            file = Path(directory) / "scenario" / f"{choices.get('scenario')}.yaml"
             raise ConfigError(
                 key,
-                f"the scenario file scenario/{choices.get('scenario')}.yaml does not set scenario.name: "
-                "every scenario file must name its scenario (else its results would be labelled as "
-                "another's)",
-                file if file != "default of the schema" else "",
+                f"the scenario file {file.name} does not set scenario.name: every scenario file must "
+                "name its scenario (else its results would be labelled as another's)",
+                str(file),
             )
         msg = name_error(value)
         if msg:

@@ -100,7 +100,8 @@ def files_in_order(choices: Mapping[str, str | None], directory: str) -> list[tu
 def source_of(
     key: str, overrides: Sequence[str], choices: Mapping[str, str | None], directory: str
 ) -> str:
-    """Where ``key`` was set: ``command line: <override>``, ``<file> line N``, or ``default``."""
+    """Where ``key`` was set: ``command line: <override>``, ``<file> line N``, or the schema's
+    default; empty when not known (no files given and not on the command line)."""
     for override in reversed(list(overrides)):
         k = override_key(override)
         if k and k not in choices and "=" in override and _related(k, key):
@@ -113,4 +114,4 @@ def source_of(
         line = _line_of(path, parts[len(package) :]) if len(parts) > len(package) else 1
         if line is not None:
             return f"{_display(path)} line {line}"
-    return "default of the schema"
+    return "default of the schema" if choices else ""

@@ -84,22 +84,13 @@ def test_direct_construction_names_the_field() -> None:
         PopulationConfig(size=0)
 
 
-def test_failed_run_leaves_no_valid_looking_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_run_leaves_no_valid_looking_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_fake_job
+) -> None:
     """A crash inside a run writes a manifest with the error and no kpis."""
     from omegaconf import OmegaConf
 
-    from sim.cli import hydra_app
-
-    class FakeHydra:
-        class runtime:  # noqa: N801 - mimics HydraConfig's attribute names
-            output_dir = str(tmp_path)
-
-        class overrides:  # noqa: N801
-            task: tuple[str, ...] = ()
-
-        mode = None
-
-    monkeypatch.setattr(hydra_app.HydraConfig, "get", staticmethod(lambda: FakeHydra))
+    hydra_app = in_fake_job
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated failure")

@@ -229,29 +229,19 @@ def test_too_little_disk_is_refused_before_running(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_full_disk_while_writing_leaves_an_error_manifest(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_fake_job
 ) -> None:
     """The disk fills up while the tables are written: no traceback, no kpis, an error manifest."""
     import errno
 
     from omegaconf import OmegaConf
 
-    from sim.cli import hydra_app
-
-    class FakeHydra:
-        class runtime:  # noqa: N801 - mimics HydraConfig's attribute names
-            output_dir = str(tmp_path)
-
-        class overrides:  # noqa: N801
-            task: tuple[str, ...] = ()
-
-        mode = None
+    hydra_app = in_fake_job
 
     def full(*args: object, **kwargs: object) -> None:
         (tmp_path / "kpis.csv").write_text("half")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "kpis.csv"))
 
-    monkeypatch.setattr(hydra_app.HydraConfig, "get", staticmethod(lambda: FakeHydra))
     monkeypatch.setattr(hydra_app, "write_tables", full)
     from sim.cli.compose import compose_config
 
@@ -270,10 +260,12 @@ def test_ctrl_c_is_one_line_and_leaves_no_results(tmp_path: Path) -> None:
         [sys.executable, "-m", "sim", "population.size=20000", "years=2", f"hydra.run.dir={out}"],
         stderr=subprocess.PIPE,
         text=True,
+        # SIGINT as at a terminal, even when the tests run as a background job (which ignores it)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 120
     while not (out / "manifest.json").exists() and time.time() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.2)  # the job has claimed its folder: it is running
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
