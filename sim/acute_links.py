@@ -2,7 +2,7 @@
 
 Unmet same-day needs escalated to out-of-hours care or the ED, GP follow-ups asked for at
 discharge and booked with the next working day's requests, readmissions, and the facts about a
-person that the services ask the model for (death time, frailty, referral delay). The services
+person that the services ask the model for (death time, frailty). The services
 call these as ``model.<method>``; the state they use (population, streams, services, recorder)
 lives on the model.
 """
@@ -140,11 +140,3 @@ class AcutePathwayLinks:
         return bool(
             pop.home_care[person] or pop.frailty[person] > self.config.population.frailty.frail_threshold
         )
-
-    def acute_referral_minutes(self: SimModel, ep: EpisodeState) -> float:
-        """Minutes from a referral to the acute team's dispatch; shorter from a practice in
-        which the team is co-located."""
-        cfg = self.config.services.acute_function
-        if ep.route == "practice" and "acute_function" in self.practices[ep.practice].spec.co_located:
-            return cfg.referral_minutes_co_located
-        return cfg.referral_minutes

@@ -63,8 +63,10 @@ from sim.population import plan_year, project, synthesise
 from sim.rng import Streams
 from sim.rules.base import make_rules
 from sim.services.acute_team import AcuteTeam
+from sim.services.base import route_table
 from sim.services.diary import GP
 from sim.services.episode import EpisodeState
+from sim.services.general_practice import GeneralPractice
 from sim.services.hospital import Hospital
 from sim.services.ooh import OutOfHours
 from sim.services.pathway import episode
@@ -134,6 +136,8 @@ class SimModel(AcutePathwayLinks, mesa.Model):
         self.hospital = Hospital(self, svc.hospital, self.streams("hospital.ed.service"))
         self.ooh = OutOfHours(self, svc.ooh, hospital_site, offset)
         self.acute = AcuteTeam(self, svc.acute_function, acute_base(self, hospital_site), offset)
+        GeneralPractice(self)  # the own practice's same-day GP, as a step of the acute pathway
+        self.services = route_table(self)  # route name -> service, from Mesa's agents
         self.satellite = Satellite(
             svc.satellite, svc.outpatient, hospital_site, largest_house(self.practices)
         )

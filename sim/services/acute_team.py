@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 import simpy
 
 from sim.calendar import MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS, AcuteFunctionConfig
 from sim.config.services import scaled
+from sim.rules.escalation import ACUTE, ED, PRACTICE
+from sim.services.base import Service, register_service
 from sim.services.episode import U_HOME, U_IV, U_TREAT, U_VISIT, EpisodeState
 from sim.services.queue import DutyHours, Servers
 from sim.services.station import duration_quantile
@@ -34,8 +35,11 @@ ASSESS, IV_VISIT, FOLLOWUP = 0, 1, 2  # kinds of visit in the records
 VISIT_KINDS = ("assessment", "iv", "followup")
 
 
-class AcuteTeam(mesa.Agent):
+@register_service
+class AcuteTeam(Service):
     """The acute function of the area: its nurses, base and visits."""
+
+    route = ACUTE
 
     def __init__(
         self, model: SimModel, cfg: AcuteFunctionConfig, base: tuple[float, float], offset: float
@@ -74,6 +78,25 @@ class AcuteTeam(mesa.Agent):
         visit = float(duration_quantile(self.cfg.visit, u_visit))
         k, start = self.servers.assign(t, 2 * travel + visit, kind, person)
         return k, start + travel
+
+    def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
+        """An episode referred to (or calling) the team: a nurse is dispatched after the
+        referral delay; treated at home, or sent on to the emergency department."""
+        env = self.model.env
+        referred = env.now
+        yield env.timeout(self.referral_minutes(ep))
+        treated = yield from self.attend(ep, referred)
+        if treated:
+            ep.finish("home", env.now)
+            return None
+        return ED
+
+    def referral_minutes(self, ep: EpisodeState) -> float:
+        """Minutes from a referral to the dispatch; shorter from a practice in which the team is
+        co-located."""
+        if ep.route == PRACTICE and "acute_function" in self.model.practices[ep.practice].spec.co_located:
+            return self.cfg.referral_minutes_co_located
+        return self.cfg.referral_minutes
 
     def attend(self, ep: EpisodeState, referred: float) -> Generator[simpy.Event, None, bool]:
         """SimPy process body: the team, referred to ``ep`` at time ``referred``, dispatches a nurse

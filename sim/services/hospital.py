@@ -21,13 +21,14 @@ import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 import simpy
 
 from sim.calendar import MINUTES_PER_DAY
 from sim.config.schema import AGE_BANDS, HospitalConfig
 from sim.config.services import scaled
+from sim.rules.escalation import ED
+from sim.services.base import Service, register_service
 from sim.services.episode import (
     U_ED_SERVICE,
     U_GP_FOLLOWUP,
@@ -54,8 +55,11 @@ def readmission_time(cum_hazard: float, rate: float, followup: float, ratio: flo
     return math.inf if ratio <= 0 else followup + (cum_hazard - rate * followup) / (rate * ratio)
 
 
-class Hospital(mesa.Agent):
+@register_service
+class Hospital(Service):
     """The hospital: an emergency department, medical beds and discharge."""
+
+    route = ED
 
     def __init__(self, model: SimModel, cfg: HospitalConfig, rng: np.random.Generator) -> None:
         super().__init__(model)
@@ -68,6 +72,14 @@ class Hospital(mesa.Agent):
         p30 = np.array([min(cfg.readmission_30d.get(b, 0.0), 1 - 1e-12) for b in AGE_BANDS])
         self.readmit_rate = -np.log1p(-p30) / horizon  # per minute
         self.gp_followup_share = np.array([cfg.gp_followup_share.get(b, 0.0) for b in AGE_BANDS])
+
+    def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
+        """An episode sent to hospital: after the referral delay when a GP or the acute team sent
+        it, the emergency department and what follows; every episode ends here."""
+        if ep.route != ED:
+            yield self.model.env.timeout(self.cfg.referral_delay_minutes)
+        yield from self.emergency(ep)
+        return None
 
     def emergency(self, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
         """SimPy process body: the ED, then admission or discharge home, and the stay."""

@@ -22,14 +22,16 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 import simpy
 
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS, OohConfig
 from sim.rng import KeyedDraws, expand
+from sim.rules.escalation import OOH, PRACTICE
+from sim.services.base import Service, register_service
 from sim.services.episode import U_OOH_CLINIC, U_OOH_HOME, U_OOH_TRIAGE, U_TRIAGE, EpisodeState
+from sim.services.general_practice import treated_by_gp
 from sim.services.queue import MINUTES_PER_WEEK, DutyHours
 from sim.services.station import Station
 
@@ -54,8 +56,11 @@ def ooh_hours(cfg: OohConfig, offset: float) -> DutyHours:
     return DutyHours.merged(spans, offset)
 
 
-class OutOfHours(mesa.Agent):
+@register_service
+class OutOfHours(Service):
     """The out-of-hours GP service of the area, with its three queues."""
+
+    route = OOH
 
     def __init__(self, model: SimModel, cfg: OohConfig, site: tuple[float, float], offset: float) -> None:
         super().__init__(model)
@@ -76,6 +81,22 @@ class OutOfHours(mesa.Agent):
         return np.hypot(x - self.site[0], y - self.site[1]) / self.cfg.speed_kmh * MINUTES_PER_HOUR
 
     # ------------------------------------------------------------------ episodes
+    def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
+        """An episode calls the service: seen and treated by its GP, or sent on to the day
+        services (when the service closed before a GP could see it and the own practice has
+        opened), or referred on (the escalation rule's ``refer``)."""
+        model = self.model
+        ep.passes(OOH)
+        seen = yield from self.consult(ep, model.is_frail_or_home_care(ep.person))
+        treatable = model.episode_groups[ep.group].primary_care_treatable
+        if seen and treated_by_gp(ep, model.env.now, treatable, self.cfg.treat_factor):
+            ep.finish("primary_care", model.env.now)
+            return None
+        rule = model.rules["escalation"]
+        if not seen and rule.route(ep, model) == PRACTICE:  # the day services have opened
+            return PRACTICE
+        return rule.refer(ep, model)
+
     def consult(self, ep: EpisodeState, frail: bool) -> Generator[simpy.Event, None, bool]:
         """SimPy process body: triage, then a home visit or a clinic consultation of ``ep``.
         Returns False when the service closed before a GP could see the patient (triaged just
