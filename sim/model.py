@@ -8,37 +8,47 @@ day 0 the diaries and the lateness of controls are near their steady state.
 
 Order of one day
 ================
-At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), in this order:
+At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), the steps of
+``DAY_STEPS`` in this order (a test checks that this list and ``DAY_STEPS`` agree):
 
-1. **Yearly tick**, on day 0 and on the first day of each later measured year: everyone
-   ages to the day, conditions, frailty and home care are derived anew, and the year's
-   births, deaths and migrations are drawn with their days (``sim.population.dynamics``);
-   from the second year on, the ``workforce`` rule retires and replaces GPs, shuts practices
-   left without GPs (their patients list elsewhere) and may open the region's clinic.
-   Then, every day, the **population events** due that day are applied and people who
-   arrive are listed with practices that have room.
-2. **Diaries roll over**: yesterday is closed (its offered and used minutes per practice
-   and role are recorded) and day ``d + horizon`` is opened.
-3. **Needs** of the day are drawn from the population (``sim.demand``): requests to
-   general practice and the chronic controls that are due (weekdays only), and acute
-   episodes with onset times during the day (their hazard raised where a related control
-   is overdue).
-4. ``care_seeking`` rule: for each new need, contact the practice today, put it off for
-   some days, or forgo it. Needs put off earlier whose day has come join today's batch.
-5. Requests of people without a listed practice are unmet.
-6. ``triage`` rule: role (GP or nurse), channel and clinician minutes of each request.
-7. ``booking`` rule: the day's requests go into the diaries as one batch; same-day needs
-   first, then routine ones, oldest need first. A nurse request without a nurse slot within
-   reach falls back to a GP (``triage.fallback``); a request without a slot is unmet; no-shows
-   are drawn, keyed by the request. A booked control sets the next one due an interval
-   after the booked day; an unmet one is retried after ``demand.control_retry_days`` and
-   stays overdue from its original due day.
-8. Requests and the access snapshot (days to the third available contact) are recorded.
-9. Acute episodes start as SimPy processes; each waits until its onset time and then runs
-   in continuous time through ``escalation`` (it may take today's remaining practice
-   time), the emergency department and ``admission``, possibly over several days.
-10. The controls still waiting (and how late) are recorded, and the Mesa ``DataCollector``
-    records the day's model-level series.
+1. **Measured years**: on day 0 and on the first day of each later measured year, the yearly
+   tick: everyone ages to the day, conditions, frailty and home care are derived anew, and the
+   year's births, deaths and migrations are drawn with their days (``sim.population.dynamics``);
+   from the second year on, people who developed a condition start its controls and the
+   ``workforce`` rule retires and replaces GPs, shuts practices left without GPs (their
+   patients list elsewhere) and may open the region's clinic. The population is snapshot
+   where a measured year ends and where the measured period starts.
+2. **Population events** due that day are applied; people who arrive are listed with
+   practices that have room (``list_management``) and enrolled for their controls.
+3. **Diaries roll over**: yesterday is closed (its offered and used minutes per practice and
+   role are recorded) and day ``d + horizon`` is opened.
+4. **Needs**: the day's requests to general practice and, on weekdays, the chronic controls
+   that are due (``sim.demand``).
+5. **Outpatient and satellite visits**: on weekdays, hospital outpatient controls due, at the
+   hospital or a satellite clinic (``sim.services.satellite``).
+6. **Acute episodes drawn**, with onset times during the day (their hazard raised where a
+   related control is overdue).
+7. **Care seeking** (``care_seeking`` rule): for each new need, contact the practice today,
+   put it off for some days, or forgo it; needs put off earlier whose day has come, and GP
+   follow-ups asked for at discharge, join today's batch.
+8. **Triage**: requests of people without a listed practice are unmet; the ``triage`` rule
+   gives the others a role (GP or nurse), channel and clinician minutes.
+9. **Booking** (``booking`` rule): the day's requests go into the diaries as one batch;
+   same-day needs first, then routine ones, oldest need first. A nurse request without a
+   nurse slot within reach falls back to a GP (``triage.fallback``); a request without a slot
+   is unmet; no-shows are drawn, keyed by the request. A booked control sets the next one due
+   an interval after the booked day; an unmet one is retried after
+   ``demand.control_retry_days`` and stays overdue from its original due day. Booked GP
+   follow-ups set the patient's follow-up time.
+10. **Escalation**: unmet same-day requests go on to the out-of-hours GP (evening) or the ED
+    (day), keyed by the request; the day's other out-of-hours calls are placed.
+11. **Records**: requests, the access snapshot (days to the third available contact, on
+    working days) and the controls still waiting (and how late).
+12. **Episodes start** as SimPy processes; each waits until its onset time and then runs in
+    continuous time along its routes (``sim.services.pathway``: ``escalation`` may take
+    today's remaining practice time; the out-of-hours GP, acute team, emergency department
+    and ``admission`` follow), possibly over several days.
+13. **Daily series**: the Mesa ``DataCollector`` records the day's model-level series.
 
 Mesa's ``Model`` is the registry of provider agents and the home of the DataCollector,
 not a second clock: SimPy's ``env.now`` (minutes) is the only time.
@@ -47,6 +57,8 @@ not a second clock: SimPy's ``env.now`` (minutes) is the only time.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any
 
 import mesa
 import numpy as np
@@ -55,16 +67,16 @@ import simpy
 from sim.acute_links import AcutePathwayLinks
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
 from sim.config.schema import SimConfig
-from sim.demand import ControlSchedule, Requests, acute_episodes, practice_requests
-from sim.demand.controls import BACKLOG_DAYS, NONE
-from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK, request_keys
+from sim.demand import ControlSchedule, Requests, acute_episodes
+from sim.demand.controls import BACKLOG_DAYS
+from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT, Recorder
 from sim.population import plan_year, project, synthesise
+from sim.practice_day import PracticeDay
 from sim.rng import Streams
 from sim.rules.base import make_rules
 from sim.services.acute_team import AcuteTeam
 from sim.services.base import route_table
-from sim.services.diary import GP
 from sim.services.episode import EpisodeState
 from sim.services.general_practice import GeneralPractice
 from sim.services.hospital import Hospital
@@ -76,8 +88,47 @@ from sim.services.sites import acute_base, largest_house
 
 READMISSION_IDS = 1 << 40  # readmissions are numbered apart, so other episodes keep their ids
 
+# The steps of one simulated day, in order: (name in the module docstring, method). A test checks
+# that the docstring's "Order of one day" lists exactly these names in this order.
+DAY_STEPS = (
+    ("Measured years", "_step_year"),
+    ("Population events", "_step_population"),
+    ("Diaries roll over", "_step_diaries"),
+    ("Needs", "_step_needs"),
+    ("Outpatient and satellite visits", "_step_outpatient"),
+    ("Acute episodes drawn", "_step_episodes"),
+    ("Care seeking", "_step_care_seeking"),
+    ("Triage", "_step_triage"),
+    ("Booking", "_step_booking"),
+    ("Escalation", "_step_escalation"),
+    ("Records", "_step_records"),
+    ("Episodes start", "_step_episodes_start"),
+    ("Daily series", "_step_series"),
+)
 
-class SimModel(AcutePathwayLinks, mesa.Model):
+
+@dataclass
+class Day:
+    """What the steps of one day hand on to the later steps of the same day."""
+
+    day: int
+    weekday: int
+    requests: Requests | None = None  # the day's batch of requests to general practice
+    episodes: Any = None  # the acute episodes drawn for the day
+    followups: list[EpisodeState] = field(default_factory=list)  # GP follow-ups joining the batch
+    status: Any = None  # per request: booked, no slot, no practice, not sought, no-show
+    practice: Any = None  # per request: the listed practice (-1: none)
+    active: Any = None  # indices of the requests that reach triage and booking
+    sub: Requests | None = None  # those requests
+    role: Any = None
+    channel: Any = None
+    minutes: Any = None
+    offset: Any = None  # per active request: days from today to its booked slot (-1: none)
+    with_named: Any = None  # per active request: booked with the patient's named GP
+    escalated: Any = None  # per request: an unmet same-day need taken to out-of-hours care or the ED
+
+
+class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
     """One replication of one scenario. ``SimModel(config, r).run()`` returns the recorder."""
 
     def __init__(self, config: SimConfig, replication: int = 0) -> None:
@@ -120,6 +171,7 @@ class SimModel(AcutePathwayLinks, mesa.Model):
                 "ooh_queue|all": lambda m: m.ooh.triage.queue_length(),
             }
         )
+        self._ticks = set(self.calendar.tick_days())
         self._episode_id = 0
         self._progress: Callable[[int], None] | None = None
         self._readmission_id = READMISSION_IDS
@@ -188,24 +240,10 @@ class SimModel(AcutePathwayLinks, mesa.Model):
             self.diaries.advance(weekday_of)
 
     def _clock(self) -> Generator[simpy.Event, None, None]:
-        weekday_of = self.calendar.weekday
-        ticks = set(self.calendar.tick_days())
         for day in range(self.calendar.total_days):
-            since = day - self.calendar.warmup_days
-            if since > 0 and since % DAYS_PER_YEAR == 0:  # a measured year ends (for KPIs by year)
-                self.recorder.snapshot_population(day)
-            if day in ticks:
-                self.yearly_tick(day)
-            if day == self.calendar.warmup_days:  # the measured period starts before this day's events
-                self.recorder.snapshot_population(day)
-            self.population_events(day)
-            if day == 0:
-                if self.diaries.day != 0:  # not opened by the warm start
-                    self.diaries.start(0, weekday_of)
-            else:
-                offered, used = self.diaries.advance(weekday_of)
-                self.recorder.close_day(day - 1, offered, used)
-            self.daily_tick(day)
+            today = Day(day, self.calendar.weekday(day))
+            for _, step in DAY_STEPS:
+                getattr(self, step)(today)
             if self._progress:
                 self._progress(1)
             yield self.env.timeout(MINUTES_PER_DAY)
@@ -227,55 +265,95 @@ class SimModel(AcutePathwayLinks, mesa.Model):
             self.controls.enrol(self.population, day, self.streams("demand.controls"), arrived)
         self.recorder.population_events(day, counts)
 
-    def daily_tick(self, day: int) -> None:
-        """Needs, care seeking, triage, booking and acute episodes of ``day`` (see module doc)."""
-        pop, cfg = self.population, self.config
-        weekday = self.calendar.weekday(day)
-        requests = self._practice_needs(day, self.streams("demand.requests"))
-        if weekday < WORKDAYS_PER_WEEK:
-            person, control = self.controls.outpatient_visits(pop, day)
+    # ------------------------------------------------------------------ the steps of a day
+    def _step_year(self, d: Day) -> None:
+        since = d.day - self.calendar.warmup_days
+        if since > 0 and since % DAYS_PER_YEAR == 0:  # a measured year ends (for KPIs by year)
+            self.recorder.snapshot_population(d.day)
+        if d.day in self._ticks:
+            self.yearly_tick(d.day)
+        if d.day == self.calendar.warmup_days:  # the measured period starts before this day's events
+            self.recorder.snapshot_population(d.day)
+
+    def _step_population(self, d: Day) -> None:
+        self.population_events(d.day)
+
+    def _step_diaries(self, d: Day) -> None:
+        if d.day == 0:
+            if self.diaries.day != 0:  # not opened by the warm start
+                self.diaries.start(0, self.calendar.weekday)
+        else:
+            offered, used = self.diaries.advance(self.calendar.weekday)
+            self.recorder.close_day(d.day - 1, offered, used)
+
+    def _step_needs(self, d: Day) -> None:
+        d.requests = self._practice_needs(d.day, self.streams("demand.requests"))
+
+    def _step_outpatient(self, d: Day) -> None:
+        if d.weekday < WORKDAYS_PER_WEEK:
+            pop = self.population
+            person, control = self.controls.outpatient_visits(pop, d.day)
             u = self.streams("demand.outpatient_attendance").random(len(person))
-            self.recorder.outpatient(day, self.satellite.allocate(pop, person, control, u))
-        episodes = acute_episodes(
-            pop,
+            self.recorder.outpatient(d.day, self.satellite.allocate(pop, person, control, u))
+
+    def _step_episodes(self, d: Day) -> None:
+        cfg = self.config
+        d.episodes = acute_episodes(
+            self.population,
             cfg.demand,
             self.controls,
-            day,
+            d.day,
             cfg.population.frailty.frail_threshold,
             self.streams("demand.episodes"),
         )
 
-        self.recorder.needs[day] = len(requests)
-        requests = self._seek_care(requests, day)
-        followups = self._followups.pop(day, [])
-        if followups:  # asked for at discharge; the patient does not decide whether to come
-            requests = Requests.concat([requests, self._followup_requests(followups, day)], day)
-            self.recorder.needs[day] += len(followups)
-        status = np.zeros(len(requests), dtype=np.int8)
-        status[requests.need_day == FORGONE] = NOT_SOUGHT
-        practice = pop.practice[requests.person]
-        status[(status == 0) & (practice < 0)] = NO_PRACTICE
-        active = np.flatnonzero(status == 0)
-        sub = requests.subset(active)
-        role, channel, minutes = self.rules["triage"].assign(sub, practice[active], self)
-        offset, with_named = self._book(sub, practice[active], role, channel, minutes)
-        status[active[offset < 0]] = NO_SLOT
-        status[active[(offset >= 0) & self._no_show(sub, practice[active])]] = NO_SHOW
-        self._control_outcomes(requests, status, active, offset, day)
-        self._followup_outcomes(followups, status, active, offset, day)
-        escalated = self._escalate_unmet(requests, status)
-        self._route_escalated(requests.person[escalated], day)
-        named = np.zeros(len(requests), bool)
-        named[active] = with_named
-        self.recorder.requests(
-            requests, practice, status, active, role, channel, minutes, offset, escalated, named
-        )
-        if weekday < WORKDAYS_PER_WEEK:  # practices that work, on working days
-            third = self.diaries.days_to_nth_free(self._standard_minutes())
-            self.recorder.access_snapshot(day, third[~self.diaries.closed])
-        late_by = (cfg.demand.overdue_grace_days, BACKLOG_DAYS)
-        self.recorder.controls_day(day, self.controls.waiting(pop, day, late_by), self.controls.chronic(pop))
+    def _step_care_seeking(self, d: Day) -> None:
+        self.recorder.needs[d.day] = len(d.requests)
+        requests = self._seek_care(d.requests, d.day)
+        d.followups = self._followups.pop(d.day, [])
+        if d.followups:  # asked for at discharge; the patient does not decide whether to come
+            requests = Requests.concat([requests, self._followup_requests(d.followups, d.day)], d.day)
+            self.recorder.needs[d.day] += len(d.followups)
+        d.requests = requests
 
+    def _step_triage(self, d: Day) -> None:
+        requests = d.requests
+        d.status = np.zeros(len(requests), dtype=np.int8)
+        d.status[requests.need_day == FORGONE] = NOT_SOUGHT
+        d.practice = self.population.practice[requests.person]
+        d.status[(d.status == 0) & (d.practice < 0)] = NO_PRACTICE
+        d.active = np.flatnonzero(d.status == 0)
+        d.sub = requests.subset(d.active)
+        d.role, d.channel, d.minutes = self.rules["triage"].assign(d.sub, d.practice[d.active], self)
+
+    def _step_booking(self, d: Day) -> None:
+        practice = d.practice[d.active]
+        d.offset, d.with_named = self._book(d.sub, practice, d.role, d.channel, d.minutes)
+        d.status[d.active[d.offset < 0]] = NO_SLOT
+        d.status[d.active[(d.offset >= 0) & self._no_show(d.sub, practice)]] = NO_SHOW
+        self._control_outcomes(d.requests, d.status, d.active, d.offset, d.day)
+        self._followup_outcomes(d.followups, d.status, d.active, d.offset, d.day)
+
+    def _step_escalation(self, d: Day) -> None:
+        d.escalated = self._escalate_unmet(d.requests, d.status)
+        self._route_escalated(d.requests.person[d.escalated], d.day)
+
+    def _step_records(self, d: Day) -> None:
+        named = np.zeros(len(d.requests), bool)
+        named[d.active] = d.with_named
+        self.recorder.requests(
+            d.requests, d.practice, d.status, d.active, d.role, d.channel, d.minutes, d.offset, d.escalated,
+            named,
+        )
+        if d.weekday < WORKDAYS_PER_WEEK:  # practices that work, on working days
+            third = self.diaries.days_to_nth_free(self._standard_minutes())
+            self.recorder.access_snapshot(d.day, third[~self.diaries.closed])
+        late_by = (self.config.demand.overdue_grace_days, BACKLOG_DAYS)
+        waiting = self.controls.waiting(self.population, d.day, late_by)
+        self.recorder.controls_day(d.day, waiting, self.controls.chronic(self.population))
+
+    def _step_episodes_start(self, d: Day) -> None:
+        pop, episodes = self.population, d.episodes
         for i in range(len(episodes)):
             ep = EpisodeState(
                 id=self._episode_id,
@@ -287,95 +365,12 @@ class SimModel(AcutePathwayLinks, mesa.Model):
                 onset=float(episodes.onset[i]),
                 u=episodes.u[i],
                 window=float(episodes.window[i]),
-                need_day=day,
+                need_day=d.day,
                 occurrence=int(episodes.occurrence[i]),
             )
             self._episode_id += 1
             self.recorder.episodes.append(ep)
             self.env.process(episode(self, ep))
+
+    def _step_series(self, d: Day) -> None:
         self.datacollector.collect(self)
-
-    def _practice_needs(self, day: int, rng: np.random.Generator) -> Requests:
-        """The day's new requests to general practice and, on weekdays, the controls due."""
-        pop, weekday = self.population, self.calendar.weekday(day)
-        requests = practice_requests(pop, self.config.demand, day, weekday, rng)
-        if weekday < WORKDAYS_PER_WEEK:
-            requests = Requests.concat([requests, self.controls.requests(pop, day)], day)
-        return requests
-
-    def _book(
-        self,
-        requests: Requests,
-        practice: np.ndarray,
-        role: np.ndarray,
-        channel: np.ndarray,
-        minutes: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Book the day's requests; those the ``triage`` rule lets fall back to a GP when their
-        role had no slot are booked again with GP minutes. Returns (day offset or -1, booked with
-        the named GP); ``role`` and ``minutes`` are updated where the fallback booked."""
-        booking, triage = self.rules["booking"], self.rules["triage"]
-        offset = booking.book(requests, practice, role, minutes, self)
-        with_named = np.asarray(booking.with_named, bool).copy()
-        unmet = np.flatnonzero(offset < 0)
-        pos, gp_minutes = triage.fallback(
-            requests.subset(unmet), practice[unmet], role[unmet], channel[unmet], self
-        )
-        if len(pos):
-            idx = unmet[pos]
-            gp = np.full(len(idx), GP, np.int8)
-            again = booking.book(requests.subset(idx), practice[idx], gp, gp_minutes, self)
-            ok = again >= 0
-            offset[idx[ok]] = again[ok]
-            role[idx[ok]] = GP
-            minutes[idx[ok]] = gp_minutes[ok]
-            with_named[idx[ok]] = np.asarray(booking.with_named, bool)[ok]
-        return offset, with_named
-
-    def _seek_care(self, requests: Requests, day: int) -> Requests:
-        """Apply the ``care_seeking`` rule to today's new needs; put off the delayed ones and add
-        those put off earlier to today's batch. Forgone needs are marked with ``need_day = FORGONE``."""
-        delay = self.rules["care_seeking"].seek(requests, self)
-        delay[(delay > 0) & (requests.control >= 0)] = -1  # a put-off control is retried by its schedule
-        for d in np.unique(delay[delay > 0]):
-            target = day + int(d)
-            while self.calendar.weekday(target) >= WORKDAYS_PER_WEEK:
-                target += 1
-            self._deferred.setdefault(target, []).append(requests.subset(np.flatnonzero(delay == d)))
-        today = requests.subset(np.flatnonzero(delay <= 0))
-        forgo = delay[delay <= 0] < 0
-        today.need_day[forgo] = FORGONE
-        return Requests.concat([today, *self._deferred.pop(day, [])], day)
-
-    def _no_show(self, requests: Requests, practice: np.ndarray) -> np.ndarray:
-        """Which booked requests the patient will not come to (drawn for every active request,
-        keyed by the request's identity: see ``request_keys``)."""
-        share = np.array([p.spec.diary.no_show_share for p in self.practices])
-        u = self.streams.keyed("demand.no_show").uniform("no_show", *request_keys(requests))
-        return u < share[practice]
-
-    def _escalate_unmet(self, requests: Requests, status: np.ndarray) -> np.ndarray:
-        """Which unmet same-day requests go on to out-of-hours care or the ED instead (keyed by
-        the request's identity, so a request unmet in two scenarios escalates in both or neither)."""
-        share = self.config.demand.unmet_same_day_to_acute_share
-        u = self.streams.keyed("demand.unmet_escalation").uniform("escalate", *request_keys(requests))
-        unmet = np.isin(status, (NO_SLOT, NO_PRACTICE)) & requests.same_day
-        return unmet & (u < share)
-
-    def _control_outcomes(
-        self, requests: Requests, status: np.ndarray, active: np.ndarray, offset: np.ndarray, day: int
-    ) -> None:
-        """Tell the control schedule which controls will be seen (and on which day); the rest retry."""
-        seen_day = np.full(len(requests), NONE, np.int64)
-        seen_day[active] = day + offset.astype(np.int64)
-        seen_day[status != BOOKED] = NONE
-        ctl = np.flatnonzero(requests.control >= 0)
-        self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen_day[ctl])
-
-    def needs_put_off(self) -> int:
-        """Needs put off by the care-seeking rule and not yet taken to the practice."""
-        return sum(len(r) for parts in self._deferred.values() for r in parts)
-
-    def _standard_minutes(self) -> float:
-        """Minutes of one standard in-person GP consultation (for the access snapshot)."""
-        return self.practices[0].spec.diary.gp_minutes.in_person if self.practices else 15.0

@@ -1,0 +1,110 @@
+"""General practice's part of a day, as a mixin of ``SimModel``: the day's requests, care
+seeking, booking with the triage rule's fallback to a GP, no-shows, which unmet same-day needs
+escalate, and what the control schedule learns from the bookings. The steps of
+:mod:`sim.model` call these; the state they use (population, diaries, rules, streams) lives on
+the model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.demand import Requests, practice_requests
+from sim.demand.controls import NONE
+from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK, request_keys
+from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
+from sim.services.diary import GP
+
+if TYPE_CHECKING:
+    from sim.model import SimModel
+
+
+class PracticeDay:
+    """Methods of ``SimModel`` for general practice's day."""
+
+    def _practice_needs(self: SimModel, day: int, rng: np.random.Generator) -> Requests:
+        """The day's new requests to general practice and, on weekdays, the controls due."""
+        pop, weekday = self.population, self.calendar.weekday(day)
+        requests = practice_requests(pop, self.config.demand, day, weekday, rng)
+        if weekday < WORKDAYS_PER_WEEK:
+            requests = Requests.concat([requests, self.controls.requests(pop, day)], day)
+        return requests
+
+    def _book(
+        self: SimModel,
+        requests: Requests,
+        practice: np.ndarray,
+        role: np.ndarray,
+        channel: np.ndarray,
+        minutes: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Book the day's requests; those the ``triage`` rule lets fall back to a GP when their
+        role had no slot are booked again with GP minutes. Returns (day offset or -1, booked with
+        the named GP); ``role`` and ``minutes`` are updated where the fallback booked."""
+        booking, triage = self.rules["booking"], self.rules["triage"]
+        offset = booking.book(requests, practice, role, minutes, self)
+        with_named = np.asarray(booking.with_named, bool).copy()
+        unmet = np.flatnonzero(offset < 0)
+        pos, gp_minutes = triage.fallback(
+            requests.subset(unmet), practice[unmet], role[unmet], channel[unmet], self
+        )
+        if len(pos):
+            idx = unmet[pos]
+            gp = np.full(len(idx), GP, np.int8)
+            again = booking.book(requests.subset(idx), practice[idx], gp, gp_minutes, self)
+            ok = again >= 0
+            offset[idx[ok]] = again[ok]
+            role[idx[ok]] = GP
+            minutes[idx[ok]] = gp_minutes[ok]
+            with_named[idx[ok]] = np.asarray(booking.with_named, bool)[ok]
+        return offset, with_named
+
+    def _seek_care(self: SimModel, requests: Requests, day: int) -> Requests:
+        """Apply the ``care_seeking`` rule to today's new needs; put off the delayed ones and add
+        those put off earlier to today's batch. Forgone needs are marked with ``need_day = FORGONE``."""
+        delay = self.rules["care_seeking"].seek(requests, self)
+        delay[(delay > 0) & (requests.control >= 0)] = -1  # a put-off control is retried by its schedule
+        for d in np.unique(delay[delay > 0]):
+            target = day + int(d)
+            while self.calendar.weekday(target) >= WORKDAYS_PER_WEEK:
+                target += 1
+            self._deferred.setdefault(target, []).append(requests.subset(np.flatnonzero(delay == d)))
+        today = requests.subset(np.flatnonzero(delay <= 0))
+        forgo = delay[delay <= 0] < 0
+        today.need_day[forgo] = FORGONE
+        return Requests.concat([today, *self._deferred.pop(day, [])], day)
+
+    def _no_show(self: SimModel, requests: Requests, practice: np.ndarray) -> np.ndarray:
+        """Which booked requests the patient will not come to (drawn for every active request,
+        keyed by the request's identity: see ``request_keys``)."""
+        share = np.array([p.spec.diary.no_show_share for p in self.practices])
+        u = self.streams.keyed("demand.no_show").uniform("no_show", *request_keys(requests))
+        return u < share[practice]
+
+    def _escalate_unmet(self: SimModel, requests: Requests, status: np.ndarray) -> np.ndarray:
+        """Which unmet same-day requests go on to out-of-hours care or the ED instead (keyed by
+        the request's identity, so a request unmet in two scenarios escalates in both or neither)."""
+        share = self.config.demand.unmet_same_day_to_acute_share
+        u = self.streams.keyed("demand.unmet_escalation").uniform("escalate", *request_keys(requests))
+        unmet = np.isin(status, (NO_SLOT, NO_PRACTICE)) & requests.same_day
+        return unmet & (u < share)
+
+    def _control_outcomes(
+        self, requests: Requests, status: np.ndarray, active: np.ndarray, offset: np.ndarray, day: int
+    ) -> None:
+        """Tell the control schedule which controls will be seen (and on which day); the rest retry."""
+        seen_day = np.full(len(requests), NONE, np.int64)
+        seen_day[active] = day + offset.astype(np.int64)
+        seen_day[status != BOOKED] = NONE
+        ctl = np.flatnonzero(requests.control >= 0)
+        self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen_day[ctl])
+
+    def needs_put_off(self: SimModel) -> int:
+        """Needs put off by the care-seeking rule and not yet taken to the practice."""
+        return sum(len(r) for parts in self._deferred.values() for r in parts)
+
+    def _standard_minutes(self: SimModel) -> float:
+        """Minutes of one standard in-person GP consultation (for the access snapshot)."""
+        return self.practices[0].spec.diary.gp_minutes.in_person if self.practices else 15.0
