@@ -76,7 +76,7 @@ from sim.practice_day import PracticeDay
 from sim.rng import Streams
 from sim.rules.base import make_rules
 from sim.services.acute_team import AcuteTeam
-from sim.services.base import route_table
+from sim.services.base import make_plugins, route_table
 from sim.services.episode import EpisodeState
 from sim.services.general_practice import GeneralPractice
 from sim.services.hospital import Hospital
@@ -189,6 +189,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self.ooh = OutOfHours(self, svc.ooh, hospital_site, offset)
         self.acute = AcuteTeam(self, svc.acute_function, acute_base(self, hospital_site), offset)
         GeneralPractice(self)  # the own practice's same-day GP, as a step of the acute pathway
+        make_plugins(self, svc.plugins)  # plug-in services named in services.plugins
         self.services = route_table(self)  # route name -> service, from Mesa's agents
         self.satellite = Satellite(
             svc.satellite, svc.outpatient, hospital_site, largest_house(self.practices)

@@ -24,6 +24,7 @@ from sim.metrics import compute_kpis, compute_timeseries
 from sim.metrics.periods import kpis_by_year
 from sim.model import SimModel
 from sim.rules.base import make_rules
+from sim.services.base import plugin_params
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def check(config: SimConfig, warn: bool = True) -> None:
     """Validate what the dataclasses cannot check alone: rule names and parameters, and whether
     the run is feasible (population size, staffing rounding, memory); ``warn`` logs the warnings."""
     make_rules(config.rules)
+    plugin_params(config.services.plugins)
     check_feasible(config, warn)
 
 

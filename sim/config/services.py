@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sim.config.people import AGE_BANDS, EQUIPMENT, bands
 from sim.config.validation import (
@@ -204,6 +205,15 @@ class CostConfig(Validated):
 
 
 @dataclass(frozen=True)
+class PluginConfig(Validated):
+    """A plug-in service (``sim/services/<module>.py`` registered by its name) and its
+    parameters, validated by the service's own ``Params`` when the run is checked."""
+
+    enabled: bool = True
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ServicesConfig(Validated):
     """Services outside general practice."""
 
@@ -215,3 +225,5 @@ class ServicesConfig(Validated):
     satellite: SatelliteConfig = field(default_factory=SatelliteConfig)
     outpatient: OutpatientConfig = field(default_factory=OutpatientConfig)
     costs: CostConfig = field(default_factory=CostConfig)
+    # plug-in services by registered name (services.plugins.rehabilitation: {params: {...}})
+    plugins: dict[str, PluginConfig] = field(default_factory=dict)

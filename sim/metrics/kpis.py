@@ -20,6 +20,7 @@ from sim.metrics.rates import person_years as _person_years
 from sim.metrics.rates import rate as _rate
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
 from sim.population.dynamics import EVENT_NAMES
+from sim.services.base import services_of
 from sim.services.diary import ROLES
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ def compute_kpis(model: SimModel) -> list[Row]:
         *acute_kpis(model),
         *planned_care_kpis(model, requests),
         *practice_kpis(model, requests),
+        *(row for service in services_of(model) for row in service.kpis()),
     ]
 
 

@@ -97,8 +97,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def discover_plugins() -> None:
+    """Import the plug-in services (``sim/services/``), which register their own KPIs here."""
+    from sim.services.base import discover
+
+    discover()
+
+
 def markdown() -> str:
-    """``docs/kpis.md``: every registered KPI as one table."""
+    """``docs/kpis.md``: every registered KPI (plug-in services' too) as one table."""
+    discover_plugins()
     lines = [
         "# KPIs",
         "",
@@ -352,5 +360,7 @@ _r("cost_dkk_per_capita", DKK, "Cost per resident", LOWER,
 # fmt: on
 
 
-if __name__ == "__main__":
-    print(markdown(), end="")
+if __name__ == "__main__":  # run as a script: use the imported module, where plug-ins register
+    from sim.metrics import registry
+
+    print(registry.markdown(), end="")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sim.metrics.registry import KPIS
+from sim.metrics.registry import KPIS, discover_plugins
 
+discover_plugins()  # plug-in services register their KPIs (and labels) when imported
 # KPI labels live in the KPI registry (sim/metrics/registry.py); daily series are labelled here
 LABELS: dict[str, str] = {
     **{name: kpi.label for name, kpi in KPIS.items()},

@@ -8,51 +8,129 @@ services[route].handle(episode)``: it names no provider, so a new provider is a 
 :class:`Service` subclass with its route, registered with :func:`register_service`.
 
 Services are Mesa agents: the model finds the services of a run through Mesa's registry of
-agents (:func:`route_table`), not through a list of its own.
+agents (:func:`route_table`, :func:`services_of`), not through a list of its own.
+
+A **plug-in service** is one module in ``sim/services/`` and one YAML block::
+
+    services:
+      plugins:
+        rehabilitation: {params: {share: 0.5}}
+
+Its class has a ``name`` (the key of the block), a frozen ``Params`` dataclass (the block's
+``params``, validated like a rule's) and any of the hooks the core calls: :meth:`Service.discharge_visit`
+(a visit after a hospital discharge that changes the readmission hazard) and
+:meth:`Service.kpis` (its own KPI rows, registered in :mod:`sim.metrics.registry`). The model
+builds every enabled plug-in before day 0 (:func:`make_plugins`); nothing else names it.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Generator
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 import simpy
 
+from sim.config.validation import ConfigError, build
+
 if TYPE_CHECKING:
+    from sim.config.services import PluginConfig
     from sim.services.episode import EpisodeState
 
 SERVICES: dict[str, type[Service]] = {}  # route name -> the service class that handles it
+PLUGINS: dict[str, type[Service]] = {}  # plug-in name -> its service class
+Row = tuple[str, str, float, str]  # a KPI row: metric, group, value, unit
+_discovered = False
+
+
+@dataclass(frozen=True)
+class NoParams:
+    """Parameters of a service that takes none."""
 
 
 class Service(mesa.Agent):
     """A provider an acute episode can be routed to, by the name in :attr:`route`."""
 
-    route: ClassVar[str] = ""  # the route name episodes use to reach this service
+    route: ClassVar[str] = ""  # the route name episodes use to reach this service ("": none)
+    name: ClassVar[str] = ""  # the plug-in name (services.plugins.<name>); "" for core services
+    Params: ClassVar[type] = NoParams
 
     def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
         """SimPy process body: serve episode ``ep``; return the next route, or None when it ended."""
         raise NotImplementedError
         yield  # pragma: no cover - makes this a generator
 
+    def discharge_visit(self, ep: EpisodeState) -> tuple[float, float] | None:
+        """A visit after ``ep``'s discharge (now) that changes its readmission hazard: (minutes
+        after discharge, hazard ratio from then on), or None."""
+        return None
+
+    def kpis(self) -> list[Row]:
+        """The service's own KPI rows over the measured period (each registered by name)."""
+        return []
+
 
 def register_service(cls: type[Service]) -> type[Service]:
-    """Class decorator: make ``cls`` the service of route ``cls.route``."""
-    if not cls.route:
-        raise TypeError(f"{cls.__name__} has no route name")
-    if cls.route in SERVICES and SERVICES[cls.route] is not cls:
-        raise TypeError(f"route {cls.route!r} is served by {SERVICES[cls.route].__name__} already")
-    SERVICES[cls.route] = cls
+    """Class decorator: make ``cls`` the service of route ``cls.route`` and/or the plug-in
+    ``cls.name``."""
+    if not cls.route and not cls.name:
+        raise TypeError(f"{cls.__name__} has neither a route nor a plug-in name")
+    for key, table in ((cls.route, SERVICES), (cls.name, PLUGINS)):
+        if key and key in table and table[key] is not cls:
+            raise TypeError(f"{key!r} is registered to {table[key].__name__} already")
+        if key:
+            table[key] = cls
     return cls
+
+
+def discover() -> None:
+    """Import every module in ``sim.services`` so that their services register themselves."""
+    global _discovered
+    if _discovered:
+        return
+    import sim.services as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"sim.services.{info.name}")
+    _discovered = True
+
+
+def plugin_params(plugins: dict[str, PluginConfig]) -> dict[str, Any]:
+    """The validated ``Params`` of every enabled plug-in; errors name the config key."""
+    discover()
+    out = {}
+    for name, block in plugins.items():
+        cls = PLUGINS.get(name)
+        if cls is None:
+            known = ", ".join(sorted(PLUGINS)) or "none"
+            message = f"no plug-in service named {name!r} (known: {known})"
+            raise ConfigError(f"services.plugins.{name}", message)
+        if block.enabled:
+            out[name] = build(cls.Params, block.params, f"services.plugins.{name}.params")
+    return out
+
+
+def make_plugins(model: mesa.Model, plugins: dict[str, PluginConfig]) -> None:
+    """Build every enabled plug-in service of ``plugins`` as an agent of ``model``."""
+    for name, params in plugin_params(plugins).items():
+        PLUGINS[name](model, params)
+
+
+def services_of(model: mesa.Model) -> list[Service]:
+    """Every service agent of ``model`` (core and plug-in), in the order they were made."""
+    return [a for t, agents in model.agents_by_type.items() if issubclass(t, Service) for a in agents]
 
 
 def route_table(model: mesa.Model) -> dict[str, Service]:
     """The service of each route in ``model``, found among its Mesa agents (one per route)."""
     table: dict[str, Service] = {}
-    for agent_type, agents in model.agents_by_type.items():
-        if issubclass(agent_type, Service):
-            for agent in agents:
-                if agent.route in table:
-                    raise ValueError(f"two services serve route {agent.route!r}")
-                table[agent.route] = agent
+    for agent in services_of(model):
+        if not agent.route:
+            continue
+        if agent.route in table:
+            raise ValueError(f"two services serve route {agent.route!r}")
+        table[agent.route] = agent
     return table

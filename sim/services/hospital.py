@@ -28,7 +28,7 @@ from sim.calendar import MINUTES_PER_DAY
 from sim.config.schema import AGE_BANDS, HospitalConfig
 from sim.config.services import scaled
 from sim.rules.escalation import ED
-from sim.services.base import Service, register_service
+from sim.services.base import Service, register_service, services_of
 from sim.services.episode import (
     U_ED_SERVICE,
     U_GP_FOLLOWUP,
@@ -53,6 +53,25 @@ def readmission_time(cum_hazard: float, rate: float, followup: float, ratio: flo
     if cum_hazard <= rate * followup:
         return cum_hazard / rate
     return math.inf if ratio <= 0 else followup + (cum_hazard - rate * followup) / (rate * ratio)
+
+
+def readmission_time_piecewise(cum_hazard: float, rate: float, changes: list[tuple[float, float]]) -> float:
+    """Minutes after discharge at which the cumulative hazard reaches ``cum_hazard``: ``rate``
+    per minute, multiplied by each ``ratio`` of ``changes`` from its time (minutes) on.
+    With one change it equals :func:`readmission_time` to the last digit."""
+    if rate <= 0:
+        return math.inf
+    cum, t0, r = 0.0, 0.0, rate
+    for t, ratio in sorted(changes):
+        if t == math.inf:
+            break
+        segment = r * (t - t0)
+        if cum_hazard <= cum + segment:
+            return t0 + (cum_hazard - cum) / r
+        cum, t0, r = cum + segment, t, r * ratio
+        if r <= 0:
+            return math.inf
+    return t0 + (cum_hazard - cum) / r
 
 
 @register_service
@@ -129,9 +148,14 @@ class Hospital(Service):
         rate, ratio = self.readmit_rate[ep.band], self.cfg.followup_hazard_ratio
         limit = self.cfg.followup_days * MINUTES_PER_DAY
 
+        changes = [c for s in services_of(model) if (c := s.discharge_visit(ep)) is not None]
+
         def when() -> float:
             f = ep.followup_time - discharged
-            return readmission_time(target, rate, f if f <= limit else math.inf, ratio)
+            f = f if f <= limit else math.inf
+            if changes:  # plug-in services that change the hazard after discharge
+                return readmission_time_piecewise(target, rate, [(f, ratio), *changes])
+            return readmission_time(target, rate, f, ratio)
 
         known = model.next_booking_day(discharged) * MINUTES_PER_DAY + 1.0  # when the GP booking is known
         if discharged + when() > known:

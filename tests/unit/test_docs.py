@@ -7,6 +7,8 @@ import sys
 import types
 from pathlib import Path
 
+import pytest
+
 import sim
 
 ROOT = Path(__file__).parents[2]
@@ -56,3 +58,21 @@ def test_statistics_doc_example_gives_kpis_by_year() -> None:
     block = block.replace('"population.size=5000", "years=2"', '"population.size=1500", "years=2"')
     module = _exec_as_module(block, "statistics_example")
     assert set(module.by_year["year"]) == {1, 2}
+
+
+def test_extending_doc_example_adds_a_service_without_touching_the_core() -> None:
+    """docs/extending.md: a plug-in service defined in a notebook runs from one config block."""
+    from sim.metrics import registry
+    from sim.services import base
+
+    (block,) = _python_blocks(ROOT / "docs" / "extending.md")
+    block = block.replace('"population.size=5000", "years=0.5"', '"population.size=2000", "years=0.1"')
+    try:
+        module = _exec_as_module(block, "extending_example")
+        assert module.calls > 0  # every discharge got its call and the KPI row was written
+        with pytest.raises(sim.ConfigError, match=r"services\.plugins\.phone_call\.params\.ration"):
+            sim.runner.check(sim.load_config(["+services.plugins={phone_call:{params:{ration:0.5}}}"]))
+    finally:  # leave the registries as the package defines them
+        base.PLUGINS.pop("phone_call", None)
+        registry.KPIS.pop("phone_calls", None)
+        registry.OWNERS.pop("phone_call", None)
