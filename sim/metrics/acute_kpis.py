@@ -228,6 +228,14 @@ def outpatient_kpis(model: SimModel) -> Iterator[Row]:
     yield "outpatient_attendance_share", "all", rate(attended.sum(), len(attended)), "share of controls"
 
 
+def _mean_over(daily: np.ndarray) -> float:
+    """The mean of a daily series over the measured period (its one value, exactly, when it
+    never changes)."""
+    if len(daily) == 0:
+        return float("nan")
+    return float(daily[0]) if np.all(daily == daily[0]) else float(daily.mean())
+
+
 def cost_kpis(model: SimModel, ep: dict[str, np.ndarray]) -> Iterator[Row]:
     """Cost per resident per year by component, from the unit costs in ``services.costs``."""
     lo, hi = _window(model)
@@ -235,7 +243,7 @@ def cost_kpis(model: SimModel, ep: dict[str, np.ndarray]) -> Iterator[Row]:
     svc = model.config.services
     cost = svc.costs
     years = (hi - lo) / MINUTES_PER_DAY / DAYS_PER_YEAR
-    gp_fte = sum(p.gp_fte for p in model.practices)
+    gp_fte = _mean_over(model.recorder.gp_fte[int(lo // MINUTES_PER_DAY) : int(hi // MINUTES_PER_DAY)])
     ooh_calls = _inside(model.ooh.triage.records()["arrive"], lo, hi).sum()
     nurse_fte = model.acute.nurse_hours_per_week * 52 / cost.nurse_hours_per_fte
     admissions = _inside(ep["admit_time"], lo, hi).sum()

@@ -57,6 +57,7 @@ class Recorder:
         self.access_days: list[int] = []
         self.access: list[np.ndarray] = []  # days to third available, per practice
         self.needs = np.zeros(model.calendar.total_days, np.int64)  # practice needs arising per day
+        self.gp_fte = np.zeros(model.calendar.total_days)  # GP full-time equivalents at work, per day
         self.outpatient_visits: list[tuple[int, Visits]] = []
         self.workforce: list[tuple[int, int, int]] = []  # (day, GPs retired, GPs recruited)
         self.shut: list[int] = []  # practices that shut, in order

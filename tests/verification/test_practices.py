@@ -176,3 +176,28 @@ def test_a_shut_practice_offers_no_more_time_and_the_region_clinic_opens_at_once
     assert (offered - used)[after][:, shut].max() < 1e-3
     weekdays = np.array([model.calendar.weekday(int(d)) < 5 for d in days])
     assert (offered[after & weekdays][:, clinic].sum(axis=1) > 0).all()  # the clinic works from day one
+
+
+def test_gp_cost_counts_the_gps_over_the_measured_period_not_at_its_end() -> None:
+    """Declared fix (issue 13): the GP cost is the mean GP FTE over the measured days, so a
+    retirement wave in year 2 is charged for the days each GP worked, not as if it had come on day 0."""
+    import dataclasses
+
+    from sim.metrics.kpis import compute_kpis
+    from sim.metrics.rates import person_years
+    from sim.model import SimModel
+
+    config = small_config(["scenario=gp_shortage", "population.dynamics=true"], size=8000, years=1.3)
+    org = config.organisation  # every GP of 45 or more retires at the second yearly tick
+    workforce = dataclasses.replace(org.workforce, retire_probability={"45": 1.0})
+    config = dataclasses.replace(config, organisation=dataclasses.replace(org, workforce=workforce))
+    model = SimModel(config, 0)
+    model.run()
+    kpis = {(m, g): v for m, g, v, _ in compute_kpis(model)}
+    window = model.recorder.gp_fte[model.calendar.warmup_days :]
+    _, py = person_years(model)
+    cost = config.services.costs.gp_fte_per_year * model.calendar.years
+    assert window.max() > window.min()  # GPs left during the run
+    got = kpis["cost_dkk_per_capita", "general_practice"]
+    assert got == pytest.approx(window.mean() * cost / py, rel=1e-9)
+    assert got > window[-1] * cost / py  # more than the end-of-run count would charge
