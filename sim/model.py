@@ -78,6 +78,7 @@ from sim.rules.base import make_rules
 from sim.services.acute_team import AcuteTeam
 from sim.services.base import make_plugins, route_table
 from sim.services.episode import EpisodeState
+from sim.services.followups import GPFollowUps
 from sim.services.general_practice import GeneralPractice
 from sim.services.hospital import Hospital
 from sim.services.ooh import OutOfHours
@@ -85,8 +86,6 @@ from sim.services.pathway import episode
 from sim.services.practice import Practice, build_diaries, create_practices, fit_capacity_to_lists
 from sim.services.satellite import Satellite
 from sim.services.sites import acute_base, largest_house
-
-READMISSION_IDS = 1 << 40  # readmissions are numbered apart, so other episodes keep their ids
 
 # The steps of one simulated day, in order: (name in the module docstring, method). A test checks
 # that the docstring's "Order of one day" lists exactly these names in this order.
@@ -174,9 +173,8 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self._ticks = set(self.calendar.tick_days())
         self._episode_id = 0
         self._progress: Callable[[int], None] | None = None
-        self._readmission_id = READMISSION_IDS
         self._deferred: dict[int, list[Requests]] = {}  # needs put off, by the day they are taken up
-        self._followups: dict[int, list[EpisodeState]] = {}  # GP follow-ups asked for, by booking day
+        self.followups = GPFollowUps(self.calendar)  # GP follow-ups asked for at discharge
 
     def _create_services(self) -> None:
         """The hospital, the out-of-hours GP, the acute team and the satellite clinic."""
@@ -311,9 +309,10 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
     def _step_care_seeking(self, d: Day) -> None:
         self.recorder.needs[d.day] = len(d.requests)
         requests = self._seek_care(d.requests, d.day)
-        d.followups = self._followups.pop(d.day, [])
+        d.followups = self.followups.take(d.day)
         if d.followups:  # asked for at discharge; the patient does not decide whether to come
-            requests = Requests.concat([requests, self._followup_requests(d.followups, d.day)], d.day)
+            asked = self.followups.requests(d.followups, d.day, self.population)
+            requests = Requests.concat([requests, asked], d.day)
             self.recorder.needs[d.day] += len(d.followups)
         d.requests = requests
 
@@ -333,7 +332,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         d.status[d.active[d.offset < 0]] = NO_SLOT
         d.status[d.active[(d.offset >= 0) & self._no_show(d.sub, practice)]] = NO_SHOW
         self._control_outcomes(d.requests, d.status, d.active, d.offset, d.day)
-        self._followup_outcomes(d.followups, d.status, d.active, d.offset, d.day)
+        self.followups.outcomes(d.followups, d.status, d.active, d.offset, d.day)
 
     def _step_escalation(self, d: Day) -> None:
         d.escalated = self._escalate_unmet(d.requests, d.status)

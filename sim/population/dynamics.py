@@ -53,6 +53,11 @@ class EventPlan:
             self._deaths = dict(zip(self.person[dead].tolist(), self.day[dead].tolist(), strict=True))
         return self._deaths.get(person)
 
+    def death_minute(self, person: int, minutes_per_day: float) -> float:
+        """When ``person`` dies in this plan, in minutes since day 0 (inf when not in it)."""
+        day = self.death_day(person)
+        return np.inf if day is None else day * minutes_per_day
+
     def apply(self, pop: Population, day: int) -> np.ndarray:
         """Apply the events due up to ``day``; return their counts by kind (births, immigrants,
         deaths, emigrants) and the indices of people who arrived."""

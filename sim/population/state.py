@@ -88,6 +88,10 @@ class Population:
             self._band_index = (self.version, idx)
         return self._band_index[1]
 
+    def frail_or_home_care(self, person: int, frail_threshold: float) -> bool:
+        """True for a person who gets home care or whose frailty is above ``frail_threshold``."""
+        return bool(self.home_care[person] or self.frailty[person] > frail_threshold)
+
     def has(self, condition: str) -> np.ndarray:
         """Mask of persons with ``condition``."""
         bit = self.condition_names.index(condition)

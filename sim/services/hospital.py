@@ -27,6 +27,7 @@ import simpy
 from sim.calendar import MINUTES_PER_DAY
 from sim.config.schema import AGE_BANDS, HospitalConfig
 from sim.config.services import scaled
+from sim.rng import name_key
 from sim.rules.escalation import ED
 from sim.services.base import Service, register_service, services_of
 from sim.services.episode import (
@@ -35,6 +36,7 @@ from sim.services.episode import (
     U_READMIT,
     U_TEAM_FOLLOWUP,
     EpisodeState,
+    episode_uniforms,
 )
 from sim.services.queue import Servers
 from sim.services.station import Station
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from sim.model import SimModel
 
 READMISSION_DAYS = 30
+READMISSION_IDS = 1 << 40  # readmissions are numbered apart, so other episodes keep their ids
 
 
 def readmission_time(cum_hazard: float, rate: float, followup: float, ratio: float) -> float:
@@ -91,6 +94,7 @@ class Hospital(Service):
         p30 = np.array([min(cfg.readmission_30d.get(b, 0.0), 1 - 1e-12) for b in AGE_BANDS])
         self.readmit_rate = -np.log1p(-p30) / horizon  # per minute
         self.gp_followup_share = np.array([cfg.gp_followup_share.get(b, 0.0) for b in AGE_BANDS])
+        self._readmission_id = READMISSION_IDS  # readmissions are numbered apart from first episodes
 
     def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
         """An episode sent to hospital: after the referral delay when a GP or the acute team sent
@@ -118,7 +122,7 @@ class Hospital(Service):
             return
         ep.admit_time = env.now
         ep.finish("admitted", env.now)
-        death = model.death_time(ep.person)
+        death = model.plan.death_minute(ep.person, MINUTES_PER_DAY)
         _, bed = self.beds.assign(env.now, max(min(stay, death - env.now), 0.0), 0, ep.person)
         if death <= bed:  # dies waiting for a bed
             yield env.timeout(max(death - env.now, 0.0))
@@ -143,7 +147,7 @@ class Hospital(Service):
         discharged = env.now
         ep.followup_time = model.acute.follow_up(ep, ep.u[U_TEAM_FOLLOWUP])
         if ep.u[U_GP_FOLLOWUP] < self.gp_followup_share[ep.band]:
-            model.ask_gp_followup(ep)
+            model.followups.ask(ep, env.now)
         target = -math.log1p(-ep.u[U_READMIT])
         rate, ratio = self.readmit_rate[ep.band], self.cfg.followup_hazard_ratio
         limit = self.cfg.followup_days * MINUTES_PER_DAY
@@ -157,7 +161,8 @@ class Hospital(Service):
                 return readmission_time_piecewise(target, rate, [(f, ratio), *changes])
             return readmission_time(target, rate, f, ratio)
 
-        known = model.next_booking_day(discharged) * MINUTES_PER_DAY + 1.0  # when the GP booking is known
+        # when the GP booking is known
+        known = model.followups.next_booking_day(discharged) * MINUTES_PER_DAY + 1.0
         if discharged + when() > known:
             yield env.timeout(known - env.now)
         t = discharged + when()
@@ -165,4 +170,34 @@ class Hospital(Service):
             return
         yield env.timeout(max(t - env.now, 0.0))
         if model.population.alive[ep.person]:
-            yield from self.emergency(model.readmission(ep))
+            yield from self.emergency(self.readmission(ep))
+
+    def readmission(self, parent: EpisodeState) -> EpisodeState:
+        """A new episode: the readmission of ``parent``'s patient, now, straight to hospital.
+        Its draws are keyed by the parent's identity (person, group, the original need's day and
+        occurrence) and the next generation, never by an episode id (common random numbers);
+        its id is only for bookkeeping."""
+        model = self.model
+        person = parent.person
+        keyed = model.streams.keyed("demand.episodes")
+        group = name_key(model.group_names[parent.group])
+        generation = parent.generation + 1
+        u = episode_uniforms(keyed, person, group, parent.need_day, parent.occurrence, generation)
+        ep = EpisodeState(
+            id=self._readmission_id,
+            person=person,
+            band=int(model.population.band[person]),
+            group=parent.group,
+            severe=True,
+            practice=int(model.population.practice[person]),
+            onset=model.env.now,
+            u=u[0],
+            readmission_of=parent.id,
+            route="ed",
+            need_day=parent.need_day,
+            occurrence=parent.occurrence,
+            generation=generation,
+        )
+        self._readmission_id += 1
+        model.recorder.episodes.append(ep)
+        return ep

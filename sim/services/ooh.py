@@ -87,7 +87,9 @@ class OutOfHours(Service):
         opened), or referred on (the escalation rule's ``refer``)."""
         model = self.model
         ep.passes(OOH)
-        seen = yield from self.consult(ep, model.is_frail_or_home_care(ep.person))
+        threshold = model.config.population.frailty.frail_threshold
+        frail = model.population.frail_or_home_care(ep.person, threshold)
+        seen = yield from self.consult(ep, frail)
         treatable = model.episode_groups[ep.group].primary_care_treatable
         if seen and treated_by_gp(ep, model.env.now, treatable, self.cfg.treat_factor):
             ep.finish("primary_care", model.env.now)

@@ -36,10 +36,10 @@ from sim.demand.needs import FORGONE
 from sim.metrics import compute_kpis
 from sim.metrics.rates import person_years
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT
-from sim.model import READMISSION_IDS, SimModel
+from sim.model import SimModel
 from sim.services.diary import ROLES
 from sim.services.episode import OUTCOMES
-from sim.services.hospital import READMISSION_DAYS
+from sim.services.hospital import READMISSION_DAYS, READMISSION_IDS
 from sim.services.ooh import ESCALATED
 from sim.services.queue import Servers
 from tests.conftest import small_config
