@@ -332,7 +332,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         d.status[d.active[d.offset < 0]] = NO_SLOT
         d.status[d.active[(d.offset >= 0) & self._no_show(d.sub, practice)]] = NO_SHOW
         self._control_outcomes(d.requests, d.status, d.active, d.offset, d.day)
-        self.followups.outcomes(d.followups, d.status, d.active, d.offset, d.day)
+        self.followups.outcomes(d.followups, d.status == BOOKED, d.active, d.offset, d.day)
 
     def _step_escalation(self, d: Day) -> None:
         d.escalated = self._escalate_unmet(d.requests, d.status)

@@ -17,7 +17,6 @@ from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR, Calendar
 from sim.config.schema import CHANNELS
 from sim.demand import Requests
 from sim.demand.needs import WORKDAYS_PER_WEEK
-from sim.metrics.records import BOOKED
 
 if TYPE_CHECKING:
     from sim.population.state import Population
@@ -66,16 +65,16 @@ class GPFollowUps:
 
     @staticmethod
     def outcomes(
-        episodes: list[EpisodeState], status: np.ndarray, active: np.ndarray, offset: np.ndarray, day: int
+        episodes: list[EpisodeState], booked: np.ndarray, active: np.ndarray, offset: np.ndarray, day: int
     ) -> None:
         """Set the follow-up time of each discharged patient whose GP consultation was booked
-        (follow-up requests are the last ``len(episodes)`` of the day's batch)."""
+        (``booked``: per request of the day's batch, whose last ``len(episodes)`` are the follow-ups)."""
         if not episodes:
             return
-        booked_day = np.full(len(status), -1, np.int64)
+        booked_day = np.full(len(booked), -1, np.int64)
         booked_day[active] = day + offset.astype(np.int64)
-        first = len(status) - len(episodes)
+        first = len(booked) - len(episodes)
         for i, ep in enumerate(episodes):
-            if status[first + i] == BOOKED:
+            if booked[first + i]:
                 when = booked_day[first + i] * MINUTES_PER_DAY + FOLLOWUP_HOUR * MINUTES_PER_HOUR
                 ep.followup_time = min(ep.followup_time, when)
