@@ -184,7 +184,7 @@ def calibration_config(
     """The config of the normal run: ``config`` (or the composed ``overrides``) with a size and
     replication count if given, and no time series (the normal run does not need them)."""
     if config is None:
-        from sim.config import load_config
+        from sim.compose import load_config
 
         config = load_config(list(overrides))
     population = config.population if size is None else dataclasses.replace(config.population, size=size)

@@ -21,11 +21,11 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim.cli.compose import config_dir, register_schema
 from sim.cli.errors import describe
 from sim.cli.precheck import precheck
 from sim.cli.progress import day_bar
-from sim.config import ConfigError, config_hash, from_dict
+from sim.compose import register_schema
+from sim.config import ConfigError, config_dir, config_hash, from_dict
 from sim.config.schema import SimConfig
 from sim.output import clear_results, git_commit, write_manifest, write_tables
 from sim.runner import run

@@ -22,7 +22,7 @@ from typing import Any
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType, ValueType
 
-from sim.cli.compose import Composed, compose_checked, composition_error
+from sim.compose import Composed, compose_checked, composition_error
 from sim.config import ConfigError, from_dict
 from sim.config.load import config_dir
 from sim.config.schema import SimConfig

@@ -1,6 +1,9 @@
-"""Configuration: the parameter schema, validation, and loading from YAML without Hydra."""
+"""Configuration: the parameter schema, validation and hashing, without Hydra.
 
-from sim.config.load import config_hash, from_dict, load_config
+Composing ``configs/`` from YAML with Hydra is :func:`sim.load_config` (:mod:`sim.compose`).
+"""
+
+from sim.config.load import config_dir, config_hash, from_dict
 from sim.config.schema import AGE_BANDS, CHANNELS, SimConfig
 from sim.config.validation import ConfigError, build, to_dict
 
@@ -10,8 +13,8 @@ __all__ = [
     "ConfigError",
     "SimConfig",
     "build",
+    "config_dir",
     "config_hash",
     "from_dict",
-    "load_config",
     "to_dict",
 ]

@@ -1,16 +1,20 @@
-"""Turning plain mappings into a validated :class:`SimConfig`, and hashing configs."""
+"""Turning plain mappings into a validated :class:`SimConfig`, and hashing configs.
+
+Composing the YAML files of ``configs/`` with Hydra is at the edge, in :mod:`sim.compose`
+(``sim.load_config``): nothing here imports Hydra.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sim.config.schema import SimConfig
-from sim.config.validation import ConfigError, build, to_dict
+from sim.config.validation import build, to_dict
 
 
 def config_dir() -> str:
@@ -29,27 +33,3 @@ def config_hash(config: SimConfig) -> str:
     """A short stable hash of every parameter value (for the manifest and caches)."""
     text = json.dumps(to_dict(config), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def load_config(
-    overrides: str | Sequence[str] = (),
-    config_dir: str | None = None,
-    check: Callable[[SimConfig], None] | None = None,
-) -> SimConfig:
-    """Compose ``configs/`` with Hydra-style ``overrides`` (one string or a list) and return the
-    validated config (``check``, when given, checks it further: ``sim.runner.check``). Every
-    bad configuration raises :class:`ConfigError` naming the key and where it was set (the
-    override, or the file and line).
-
-    Hydra is imported lazily so that the rest of the library works without it.
-    """
-    from sim.cli.compose import compose_checked
-
-    composed = compose_checked(overrides, config_dir)
-    try:
-        config = from_dict(composed.data)
-        if check is not None:
-            check(config)
-    except ConfigError as err:
-        raise (err if err.source else err.at(composed.source(err.key))) from None
-    return config

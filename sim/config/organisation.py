@@ -17,6 +17,10 @@ from sim.config.validation import (
     shares_sum_to_one,
 )
 
+ROLES = ("gp", "nurse")  # clinician roles of a practice diary, in the order of its role axis
+GP, NURSE = 0, 1  # their indices
+REGION_CLINIC = "region_clinic"  # the kind of the region's own clinic (organisation.region_clinic)
+
 
 # ------------------------------------------------------------------ organisation
 @dataclass(frozen=True)

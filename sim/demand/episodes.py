@@ -10,7 +10,7 @@ band's highest possible rate and kept with probability (own rate / highest rate)
 Common random numbers: the candidates of a (day, group, band) come from a generator of
 their own (their number depends on the population only), and every other draw of a
 candidate (keep, onset, severity and the pathway's named draws, see
-:data:`sim.services.episode.DRAWS`) is keyed by its identity (person, group, day, its
+:data:`sim.demand.draws.DRAWS`) is keyed by its identity (person, group, day, its
 occurrence that day) and the draw's name. A candidate kept in one scenario and not in
 another (its control overdue in one only) leaves every other episode's draws unchanged,
 and so does a new draw name or a new group. Onsets are uniform over the day.
@@ -23,10 +23,10 @@ import numpy as np
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS, DemandConfig, EpisodeGroupConfig
 from sim.demand.controls import ControlSchedule
+from sim.demand.draws import episode_uniforms
 from sim.demand.needs import Episodes
 from sim.population.state import Population
 from sim.rng import KeyedDraws, expand, name_key, occurrence
-from sim.services.episode import episode_uniforms
 
 
 def _person_factor(

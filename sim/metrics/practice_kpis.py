@@ -16,7 +16,7 @@ import numpy as np
 from sim.config.people import EQUIPMENT
 from sim.metrics.rates import rate as _rate
 from sim.metrics.records import BOOKED
-from sim.rules.triage import travel_minutes
+from sim.population.geography import practice_travel_minutes as travel_minutes
 from sim.services.diary import GP
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ import numpy as np
 from sim.calendar import MINUTES_PER_DAY
 from sim.config.schema import AGE_BANDS
 from sim.config.validation import Validated, at_least
+from sim.demand.draws import U_ADMIT, U_STAY
 from sim.rules.base import Rule, register
-from sim.services.episode import U_ADMIT, U_STAY
 
 if TYPE_CHECKING:
     from sim.model import SimModel

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.config.organisation import GP
 from sim.config.validation import Validated, one_of, probability
 from sim.rules.base import Rule, register
-from sim.services.diary import GP
 
 if TYPE_CHECKING:
     from sim.demand.needs import Requests

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.calendar import MINUTES_PER_DAY
+from sim.config.organisation import GP
 from sim.config.validation import Validated, probability
+from sim.demand.draws import U_REFER
 from sim.rules.base import Rule, register
-from sim.services.diary import GP
-from sim.services.episode import U_REFER
 
 if TYPE_CHECKING:
     from sim.model import SimModel

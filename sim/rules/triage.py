@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.config.organisation import GP, NURSE
 from sim.config.schema import CHANNELS
 from sim.config.validation import Validated
+from sim.population.geography import practice_travel_minutes
 from sim.rules.base import Rule, register
-from sim.services.diary import GP, NURSE
 
 if TYPE_CHECKING:
     from sim.demand.needs import Requests
@@ -113,17 +114,8 @@ class DelegateWhereAble(TriageRule):
         minutes = self.minutes[practice, role, channel].astype(float)
         home = channel == HOME_VISIT
         if home.any():  # travel there and back, at the speed of the patient's area
-            minutes[home] += 2.0 * travel_minutes(model, requests.person[home], practice[home])
+            minutes[home] += 2.0 * practice_travel_minutes(model, requests.person[home], practice[home])
         # contacts of home-care recipients include a hand-over with municipal home nursing,
         # shorter where home nursing sits in the same house
         minutes += np.where(model.population.home_care[requests.person], self.handover[practice], 0.0)
         return minutes
-
-
-def travel_minutes(model: SimModel, person: np.ndarray, practice: np.ndarray) -> np.ndarray:
-    """One-way travel time (minutes) between each person's home and their practice."""
-    pop = model.population
-    px = np.array([p.x for p in model.practices])[practice]
-    py = np.array([p.y for p in model.practices])[practice]
-    speed = np.array([a.speed_kmh for a in model.config.population.geography.areas.values()])
-    return np.hypot(pop.x[person] - px, pop.y[person] - py) / speed[pop.area[person]] * 60.0

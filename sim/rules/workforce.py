@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.config.organisation import REGION_CLINIC
 from sim.rules.base import Rule, register
-from sim.services.practice import REGION_CLINIC
 
 if TYPE_CHECKING:
     from sim.model import SimModel

@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-ROLES = ("gp", "nurse")
+from sim.config.organisation import GP, NURSE, ROLES  # noqa: F401 - ROLES, NURSE re-exported
+
 MAX_UNITS = 8  # named GPs a practice's diary distinguishes (more GPs share these)
-GP, NURSE = 0, 1
 _EPS = 1e-9
 
 

@@ -13,11 +13,10 @@ import mesa
 import numpy as np
 
 from sim.calendar import MINUTES_PER_HOUR, WEEKDAYS
+from sim.config.organisation import REGION_CLINIC
 from sim.config.schema import OrganisationConfig, PracticeTypeConfig
 from sim.population.state import Population
 from sim.services.diary import GP, NURSE, ROLES, Diaries
-
-REGION_CLINIC = "region_clinic"
 
 if TYPE_CHECKING:
     from sim.model import SimModel

@@ -23,7 +23,8 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 
-from sim.cli.compose import config_dir, register_schema
+from sim.compose import register_schema
+from sim.config import config_dir
 from tests.conftest import run_cli
 
 LAUNCHER_DIR = Path(config_dir()) / "hydra" / "launcher"

@@ -243,7 +243,7 @@ def test_a_full_disk_while_writing_leaves_an_error_manifest(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "kpis.csv"))
 
     monkeypatch.setattr(hydra_app, "write_tables", full)
-    from sim.cli.compose import compose_config
+    from sim.compose import compose_config
 
     cfg = OmegaConf.create(compose_config(list(TINY)))
     with pytest.raises(SystemExit) as info:

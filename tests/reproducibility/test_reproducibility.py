@@ -18,11 +18,11 @@ import pytest
 
 import sim
 from sim.config import config_hash
+from sim.demand import draws as draws_module
+from sim.demand.draws import DRAWS, episode_uniforms
 from sim.model import SimModel
 from sim.output import write_tables
 from sim.rng import KeyedDraws, Streams, name_key, occurrence, stream_seed
-from sim.services import episode as episode_module
-from sim.services.episode import DRAWS, episode_uniforms
 from sim.services.ooh import CALL, ESCALATED
 from tests.conftest import NO_AFTERCARE, small_config
 
@@ -289,7 +289,7 @@ def test_a_new_episode_draw_changes_no_episode(monkeypatch):
     episodes with the same draws and the same outcomes (before, one more column of the
     positional block reshuffled every episode)."""
     before = simulate(size=4000, years=0.3)
-    monkeypatch.setattr(episode_module, "DRAWS", (*DRAWS, "a_new_draw"))
+    monkeypatch.setattr(draws_module, "DRAWS", (*DRAWS, "a_new_draw"))
     after = simulate(size=4000, years=0.3)
     assert len(before.recorder.episodes) > 30
     assert all(len(e.u) == len(DRAWS) + 1 for e in after.recorder.episodes)

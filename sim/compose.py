@@ -1,7 +1,9 @@
-"""Hydra at the edge: the config directory, the registered schema, and composition.
+"""Hydra at the edge: the registered schema, composition, and :func:`load_config`.
 
 This is one of the few modules that import Hydra; the library itself works on the plain
-dataclasses of :mod:`sim.config`.
+dataclasses of :mod:`sim.config`, which imports nothing from here (nor from :mod:`sim.cli`).
+It sits above the library and below the command line: ``sim.load_config`` (the Python API)
+and :mod:`sim.cli` compose through it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import functools
 import re
 import types
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +25,14 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 
-from sim.config.load import config_dir
+from sim.config.load import config_dir, from_dict
 from sim.config.schema import SimConfig
 from sim.config.sources import override_key, source_of
 from sim.config.validation import ConfigError, name_error
 
 SCHEMA_NAME = "sim_schema"
 # The mutable schema classes live here so that pickle (joblib and other launchers send the
-# config store to worker processes) finds them by reference: sim.cli.compose.mirrors.<Name>.
+# config store to worker processes) finds them by reference: sim.compose.mirrors.<Name>.
 mirrors = types.SimpleNamespace()
 
 
@@ -226,3 +228,26 @@ def compose_checked(overrides: str | Sequence[str] = (), directory: str | None =
 def compose_config(overrides: str | Sequence[str] = (), directory: str | None = None) -> dict[str, Any]:
     """Compose ``config.yaml`` with ``overrides`` and return it as a plain dict (no ``hydra`` key)."""
     return compose_checked(overrides, directory).data
+
+
+def load_config(
+    overrides: str | Sequence[str] = (),
+    config_dir: str | None = None,
+    check: Callable[[SimConfig], None] | None = None,
+) -> SimConfig:
+    """Compose ``configs/`` with Hydra-style ``overrides`` (one string or a list) and return the
+    validated config (``check``, when given, checks it further: ``sim.runner.check``). Every
+    bad configuration raises :class:`ConfigError` naming the key and where it was set (the
+    override, or the file and line).
+
+    ``sim.load_config`` imports this module (and so Hydra) only when first used, so that the
+    rest of the library works without it.
+    """
+    composed = compose_checked(overrides, config_dir)
+    try:
+        config = from_dict(composed.data)
+        if check is not None:
+            check(config)
+    except ConfigError as err:
+        raise (err if err.source else err.at(composed.source(err.key))) from None
+    return config
