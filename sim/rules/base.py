@@ -15,11 +15,10 @@ Lifecycle: the model builds every selected rule once (``Rule(params)``), then ca
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from sim.config.discovery import import_modules
 from sim.config.schema import RuleConfig, RulesConfig
 from sim.config.validation import ConfigError, build
 
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 
 FAMILIES = ("care_seeking", "triage", "booking", "escalation", "admission", "list_management", "workforce")
 REGISTRY: dict[str, dict[str, type[Rule]]] = {f: {} for f in FAMILIES}
-_discovered = False
 
 
 @dataclass(frozen=True)
@@ -67,14 +65,7 @@ def register(cls: type[Rule]) -> type[Rule]:
 
 def discover() -> None:
     """Import every module in ``sim.rules`` so that their rules register themselves."""
-    global _discovered
-    if _discovered:
-        return
-    import sim.rules as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"sim.rules.{info.name}")
-    _discovered = True
+    import_modules("sim.rules")
 
 
 def make_rule(family: str, cfg: RuleConfig, path: str) -> Rule:

@@ -25,8 +25,6 @@ builds every enabled plug-in before day 0 (:func:`make_plugins`); nothing else n
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import mesa
 import simpy
 
+from sim.config.discovery import import_modules
 from sim.config.validation import ConfigError, build
 
 if TYPE_CHECKING:
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
 SERVICES: dict[str, type[Service]] = {}  # route name -> the service class that handles it
 PLUGINS: dict[str, type[Service]] = {}  # plug-in name -> its service class
 Row = tuple[str, str, float, str]  # a KPI row: metric, group, value, unit
-_discovered = False
 
 
 @dataclass(frozen=True)
@@ -88,14 +86,7 @@ def register_service(cls: type[Service]) -> type[Service]:
 
 def discover() -> None:
     """Import every module in ``sim.services`` so that their services register themselves."""
-    global _discovered
-    if _discovered:
-        return
-    import sim.services as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"sim.services.{info.name}")
-    _discovered = True
+    import_modules("sim.services")
 
 
 def plugin_params(plugins: dict[str, PluginConfig]) -> dict[str, Any]:
