@@ -72,6 +72,7 @@ from sim.demand.controls import BACKLOG_DAYS
 from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT, Recorder
 from sim.population import plan_year, project, synthesise
+from sim.population.dynamics import empty_plan
 from sim.practice_day import PracticeDay
 from sim.rng import Streams
 from sim.rules.base import make_rules
@@ -86,6 +87,7 @@ from sim.services.pathway import episode
 from sim.services.practice import Practice, build_diaries, create_practices, fit_capacity_to_lists
 from sim.services.satellite import Satellite
 from sim.services.sites import acute_base, largest_house
+from sim.services.staffing import list_everyone, list_newcomers, staff_practices, yearly_staffing
 
 # The steps of one simulated day, in order: (name in the module docstring, method). A test checks
 # that the docstring's "Order of one day" lists exactly these names in this order.
@@ -146,6 +148,8 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
             self, config.organisation, self.population, self.streams("organisation.sites")
         )
         self.diaries = build_diaries(self.practices)
+        # the population events until the next yearly tick (drawn at day 0's tick; none before)
+        self.plan = empty_plan()
         self.controls = ControlSchedule(config.demand, self.population.condition_names)
         self.controls.draws = self.streams.keyed("demand.control_adherence")
         # first due days spread over each control's interval from the start of the warm start
@@ -154,11 +158,11 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self.rules = make_rules(config.rules)
         for rule in self.rules.values():
             rule.setup(self)
-        self.rules["workforce"].staff(self)
-        self.rules["list_management"].list_everyone(self)
+        staff_practices(self)
+        list_everyone(self)
         listed = self.rules["list_management"].listed(self)
         fit_capacity_to_lists(self.practices, self.diaries, listed, config.organisation)
-        self.recorder = Recorder(self)
+        self.recorder = Recorder(self.calendar, self.population)
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "population|all": lambda m: m.population.count_alive(),
@@ -204,7 +208,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         offered, used = self.diaries.today()
         self.recorder.close_day(self.diaries.day, offered, used)
         self.recorder.snapshot_population(self.calendar.total_days)
-        self.recorder.finish()
+        self.recorder.finish(self.hospital.ed.records())
         return self.recorder
 
     def warm_start_days(self) -> int:
@@ -254,13 +258,13 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self.plan = plan_year(self.population, self.config.population, self.streams, day, length)
         if day > 0:  # people who developed a condition start its controls; GPs retire and are replaced
             self.controls.enrol(self.population, day, self.streams("demand.controls"))
-            self.rules["workforce"].yearly(self, day)
+            yearly_staffing(self, day)
 
     def population_events(self, day: int) -> None:
         """Apply the births, deaths and migrations of ``day``; list the newcomers."""
         counts, arrived = self.plan.apply(self.population, day)
         if len(arrived):
-            self.rules["list_management"].list_newcomers(self, arrived)
+            list_newcomers(self, arrived)
             self.controls.enrol(self.population, day, self.streams("demand.controls"), arrived)
         self.recorder.population_events(day, counts)
 

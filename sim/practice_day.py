@@ -44,8 +44,7 @@ class PracticeDay:
         role had no slot are booked again with GP minutes. Returns (day offset or -1, booked with
         the named GP); ``role`` and ``minutes`` are updated where the fallback booked."""
         booking, triage = self.rules["booking"], self.rules["triage"]
-        offset = booking.book(requests, practice, role, minutes, self)
-        with_named = np.asarray(booking.with_named, bool).copy()
+        offset, with_named = booking.book(requests, practice, role, minutes, self)
         unmet = np.flatnonzero(offset < 0)
         pos, gp_minutes = triage.fallback(
             requests.subset(unmet), practice[unmet], role[unmet], channel[unmet], self
@@ -53,12 +52,12 @@ class PracticeDay:
         if len(pos):
             idx = unmet[pos]
             gp = np.full(len(idx), GP, np.int8)
-            again = booking.book(requests.subset(idx), practice[idx], gp, gp_minutes, self)
+            again, named = booking.book(requests.subset(idx), practice[idx], gp, gp_minutes, self)
             ok = again >= 0
             offset[idx[ok]] = again[ok]
             role[idx[ok]] = GP
             minutes[idx[ok]] = gp_minutes[ok]
-            with_named[idx[ok]] = np.asarray(booking.with_named, bool)[ok]
+            with_named[idx[ok]] = named[ok]
         return offset, with_named
 
     def _seek_care(self: SimModel, requests: Requests, day: int) -> Requests:

@@ -7,19 +7,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import SimModel
+    from sim.world import World
 
 PER_65 = "per 1000 aged 65+ per year"
 PER_1000 = "per 1000 per year"
 
 
-def person_years(model: SimModel) -> tuple[np.ndarray, float]:
+def person_years(world: World) -> tuple[np.ndarray, float]:
     """Person-years lived in the measured period, by age band, and in all (the mean of the
     population at the start and at the end, times the years measured)."""
-    counts = model.recorder.population_counts
+    counts = world.recorder.population_counts
     first, last = counts[0], counts[-1]
     mean = (np.array(first.by_band) + np.array(last.by_band)) / 2.0
-    py = mean * model.calendar.years
+    py = mean * world.calendar.years
     return py, float(py.sum())
 
 

@@ -14,8 +14,9 @@ import numpy as np
 from sim.config.schema import AGE_BANDS
 
 if TYPE_CHECKING:
+    from sim.calendar import Calendar
     from sim.demand.needs import Requests
-    from sim.model import SimModel
+    from sim.population.state import Population
     from sim.services.episode import EpisodeState
     from sim.services.satellite import Visits
 
@@ -47,8 +48,9 @@ class PopulationCount:
 class Recorder:
     """Collects the records of one replication."""
 
-    def __init__(self, model: SimModel) -> None:
-        self.model = model
+    def __init__(self, calendar: Calendar, population: Population) -> None:
+        self.population = population  # read on the days the population is snapshot
+        self.ed_records: dict[str, np.ndarray] = {}  # the ED's visits, copied when the run ends
         self._req: list[dict[str, np.ndarray]] = []
         self.episodes: list[EpisodeState] = []
         self.diary_days: list[int] = []
@@ -56,19 +58,19 @@ class Recorder:
         self.diary_used: list[np.ndarray] = []
         self.access_days: list[int] = []
         self.access: list[np.ndarray] = []  # days to third available, per practice
-        self.needs = np.zeros(model.calendar.total_days, np.int64)  # practice needs arising per day
-        self.gp_fte = np.zeros(model.calendar.total_days)  # GP full-time equivalents at work, per day
+        self.needs = np.zeros(calendar.total_days, np.int64)  # practice needs arising per day
+        self.gp_fte = np.zeros(calendar.total_days)  # GP full-time equivalents at work, per day
         self.outpatient_visits: list[tuple[int, Visits]] = []
         self.workforce: list[tuple[int, int, int]] = []  # (day, GPs retired, GPs recruited)
         self.shut: list[int] = []  # practices that shut, in order
         # births, immigrants, deaths and emigrants per day
-        self.events = np.zeros((model.calendar.total_days, 4), np.int64)
+        self.events = np.zeros((calendar.total_days, 4), np.int64)
         self.population_counts: list[PopulationCount] = []
         self.request_table: dict[str, np.ndarray] = {}
         # per day, after booking: controls waiting for a slot, of them more than
         # ``overdue_grace_days`` and more than ``BACKLOG_DAYS`` past their original due day,
         # and living people with a condition that has controls
-        self.controls_waiting = np.zeros((model.calendar.total_days + 1, 4), np.int64)
+        self.controls_waiting = np.zeros((calendar.total_days + 1, 4), np.int64)
 
     def requests(
         self,
@@ -146,7 +148,7 @@ class Recorder:
 
     def snapshot_population(self, day: int) -> None:
         """Record the living population by age band and its conditions on ``day``."""
-        pop = self.model.population
+        pop = self.population
         alive = pop.alive
         by_band = tuple(int(np.count_nonzero(alive & (pop.band == b))) for b in range(len(AGE_BANDS)))
         multi = alive & (pop.n_conditions() >= 2)
@@ -155,8 +157,10 @@ class Recorder:
         conds = {c: int(np.count_nonzero(old & pop.has(c))) for c in pop.condition_names}
         self.population_counts.append(PopulationCount(day, by_band, multi_band, conds))
 
-    def finish(self) -> None:
-        """Concatenate the daily request batches into one table of arrays."""
+    def finish(self, ed_records: dict[str, np.ndarray]) -> None:
+        """Concatenate the daily request batches into one table of arrays; keep the ED's visit
+        records (so that the episode table reads records, not a live service)."""
+        self.ed_records = ed_records
         if self._req:
             self.request_table = {k: np.concatenate([b[k] for b in self._req]) for k in self._req[0]}
         self._req = []
@@ -182,7 +186,7 @@ class Recorder:
             "followup_time",
         )
         table = {c: np.array([getattr(e, c) for e in eps]) for c in cols}
-        ed = self.model.hospital.ed.records()
+        ed = self.ed_records
         visit = table["ed_visit"].astype(int) if eps else np.empty(0, int)
         for name in ("arrive", "start", "end"):
             values = np.full(len(eps), np.nan)

@@ -14,8 +14,8 @@ from sim.demand.draws import U_ADMIT, U_STAY
 from sim.rules.base import Rule, register
 
 if TYPE_CHECKING:
-    from sim.model import SimModel
     from sim.services.episode import EpisodeState
+    from sim.world import World
 
 
 class AdmissionRule(Rule):
@@ -23,7 +23,7 @@ class AdmissionRule(Rule):
 
     family = "admission"
 
-    def decide(self, episode: EpisodeState, model: SimModel) -> tuple[bool, float]:
+    def decide(self, episode: EpisodeState, world: World) -> tuple[bool, float]:
         """Return (admitted, length of stay in minutes; 0 when not admitted)."""
         raise NotImplementedError
 
@@ -45,16 +45,16 @@ class ByGroupProbability(AdmissionRule):
     name = "default"
     Params = AdmitParams
 
-    def setup(self, model: SimModel) -> None:
-        super().setup(model)
-        hosp = model.config.services.hospital
+    def setup(self, world: World) -> None:
+        super().setup(world)
+        hosp = world.config.services.hospital
         self.p = np.array(
-            [hosp.admit_probability.get(g, hosp.admit_probability_default) for g in model.group_names]
+            [hosp.admit_probability.get(g, hosp.admit_probability_default) for g in world.group_names]
         )
         self.los = np.array([hosp.los_days.get(b, 1.0) for b in AGE_BANDS]) * MINUTES_PER_DAY
-        self.los_factor = np.array([hosp.los_factor.get(g, 1.0) for g in model.group_names] or [1.0])
+        self.los_factor = np.array([hosp.los_factor.get(g, 1.0) for g in world.group_names] or [1.0])
 
-    def decide(self, episode: EpisodeState, model: SimModel) -> tuple[bool, float]:
+    def decide(self, episode: EpisodeState, world: World) -> tuple[bool, float]:
         p = self.p[episode.group]
         if episode.severe and 0 < p < 1:
             odds = p / (1 - p) * self.params.severe_odds_ratio

@@ -9,8 +9,10 @@ one new file and selects it with one YAML line::
       care_seeking: {name: delayed_when_alone, params: {delay_share: 0.3}}
 
 Lifecycle: the model builds every selected rule once (``Rule(params)``), then calls
-``setup(model)`` once before day 0; the family method is then called as the day's order
-(``sim.model``) says. Each rule draws from its own named stream ``rules.<family>.<name>``.
+``setup(world)`` once before day 0, with the narrow :class:`sim.world.World`; the family method
+is then called as the day's order (``sim.model``) says. A rule decides and returns its
+decision; the caller applies it. Each rule draws from its own named stream
+``rules.<family>.<name>``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sim.config.validation import ConfigError, build
 if TYPE_CHECKING:
     import numpy as np
 
-    from sim.model import SimModel
+    from sim.world import World
 
 FAMILIES = ("care_seeking", "triage", "booking", "escalation", "admission", "list_management", "workforce")
 REGISTRY: dict[str, dict[str, type[Rule]]] = {f: {} for f in FAMILIES}
@@ -47,9 +49,9 @@ class Rule:
         self.params = params
         self.rng: np.random.Generator | None = None
 
-    def setup(self, model: SimModel) -> None:
+    def setup(self, world: World) -> None:
         """Called once before the run starts; takes the rule's own random stream."""
-        self.rng = model.streams(f"rules.{self.family}.{self.name}")
+        self.rng = world.streams(f"rules.{self.family}.{self.name}")
 
 
 def register(cls: type[Rule]) -> type[Rule]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -14,17 +14,23 @@ from sim.rules.base import Rule, register
 
 if TYPE_CHECKING:
     from sim.demand.needs import Requests
-    from sim.model import SimModel
+    from sim.world import World
+
+
+class Booked(NamedTuple):
+    """A booking rule's answer, per request: the day offset of its slot (0 = today, -1: no
+    slot), and whether it was booked with the patient's named GP."""
+
+    offset: np.ndarray
+    with_named: np.ndarray
 
 
 class BookingRule(Rule):
-    """Books requests into diaries; returns the day offset of each booking or -1 (unmet).
-
-    After each call, ``with_named`` marks the requests booked with the patient's named GP.
-    """
+    """Books requests into the diaries (through :meth:`Diaries.book` and
+    :meth:`Diaries.book_named`, which keep the diaries' arithmetic) in the order and pools the
+    rule chooses; returns its answer as a :class:`Booked` record."""
 
     family = "booking"
-    with_named: np.ndarray = np.zeros(0, dtype=bool)
 
     def in_priority(self, requests: Requests, idx: np.ndarray) -> np.ndarray:
         """Positions ``idx`` in the order in which they are served: oldest need first (the day
@@ -40,9 +46,10 @@ class BookingRule(Rule):
         practice: np.ndarray,
         role: np.ndarray,
         minutes: np.ndarray,
-        model: SimModel,
-    ) -> np.ndarray:
-        """Day offset (0 = today) at which each request is seen, or -1 when no slot is found."""
+        world: World,
+    ) -> Booked:
+        """Per request: the day offset (0 = today) at which it is seen, or -1 when no slot is
+        found, and whether it is booked with the named GP."""
         raise NotImplementedError
 
 
@@ -65,9 +72,9 @@ class FirstAvailable(BookingRule):
     name = "first_available"
     Params = FirstAvailableParams
 
-    def setup(self, model: SimModel) -> None:
-        super().setup(model)
-        self.horizon = np.array([p.spec.diary.booking_horizon_days for p in model.practices])
+    def setup(self, world: World) -> None:
+        super().setup(world)
+        self.horizon = np.array([p.spec.diary.booking_horizon_days for p in world.practices])
 
     def by_horizon(self, practice: np.ndarray, idx: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
         """Requests ``idx`` grouped by their practice's booking horizon: (horizon, positions in idx)."""
@@ -81,9 +88,9 @@ class FirstAvailable(BookingRule):
         practice: np.ndarray,
         role: np.ndarray,
         minutes: np.ndarray,
-        model: SimModel,
-    ) -> np.ndarray:
-        diaries = model.diaries
+        world: World,
+    ) -> Booked:
+        diaries = world.diaries
         offset = np.full(len(requests), -1, dtype=np.int32)
         urgent = np.flatnonzero(requests.same_day)
         offset[urgent] = diaries.book(practice[urgent], role[urgent], minutes[urgent], "same_day", 0)
@@ -93,8 +100,7 @@ class FirstAvailable(BookingRule):
         for h, pos in self.by_horizon(practice, routine):
             sel = routine[pos]
             offset[sel] = diaries.book(practice[sel], role[sel], minutes[sel], "routine", h)
-        self.with_named = np.zeros(len(requests), dtype=bool)
-        return offset
+        return Booked(offset, np.zeros(len(requests), dtype=bool))
 
 
 @dataclass(frozen=True)
@@ -120,14 +126,14 @@ class ContinuityFirst(FirstAvailable):
         practice: np.ndarray,
         role: np.ndarray,
         minutes: np.ndarray,
-        model: SimModel,
-    ) -> np.ndarray:
-        diaries, pop = model.diaries, model.population
+        world: World,
+    ) -> Booked:
+        diaries, pop = world.diaries, world.population
         offset = np.full(len(requests), -1, dtype=np.int32)
         urgent = np.flatnonzero(requests.same_day)  # same-day needs first, as under first available
         offset[urgent] = super().book(
-            requests.subset(urgent), practice[urgent], role[urgent], minutes[urgent], model
-        )
+            requests.subset(urgent), practice[urgent], role[urgent], minutes[urgent], world
+        ).offset
         named = (~requests.same_day) & (role == GP) & (self.rng.random(len(requests)) < self.params.share)
         idx = self.in_priority(requests, np.flatnonzero(named))
         unit = named_gp(pop.gp_draw[requests.person[idx]], diaries.n_units()[practice[idx]])
@@ -136,9 +142,10 @@ class ContinuityFirst(FirstAvailable):
             offset[sel] = diaries.book_named(practice[sel], unit[pos], minutes[sel], h)
         with_named = named & (offset >= 0)
         rest = np.flatnonzero(~requests.same_day & ~with_named)
-        offset[rest] = super().book(requests.subset(rest), practice[rest], role[rest], minutes[rest], model)
-        self.with_named = with_named
-        return offset
+        offset[rest] = super().book(
+            requests.subset(rest), practice[rest], role[rest], minutes[rest], world
+        ).offset
+        return Booked(offset, with_named)
 
 
 def named_gp(draw: np.ndarray, n_units: np.ndarray) -> np.ndarray:

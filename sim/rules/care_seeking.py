@@ -12,7 +12,7 @@ from sim.rules.base import Rule, register
 
 if TYPE_CHECKING:
     from sim.demand.needs import Requests
-    from sim.model import SimModel
+    from sim.world import World
 
 FORGO = -1
 
@@ -22,7 +22,7 @@ class CareSeekingRule(Rule):
 
     family = "care_seeking"
 
-    def seek(self, requests: Requests, model: SimModel) -> np.ndarray:
+    def seek(self, requests: Requests, world: World) -> np.ndarray:
         """Delay in days for each need: 0 = contact today, k > 0 = in k days, -1 = never."""
         raise NotImplementedError
 
@@ -41,7 +41,7 @@ class SeekAll(CareSeekingRule):
     name = "default"
     Params = SeekParams
 
-    def seek(self, requests: Requests, model: SimModel) -> np.ndarray:
+    def seek(self, requests: Requests, world: World) -> np.ndarray:
         delay = np.zeros(len(requests), dtype=np.int32)
         if self.params.seek_probability < 1.0:
             delay[self.rng.random(len(requests)) >= self.params.seek_probability] = FORGO
@@ -65,10 +65,10 @@ class FrailAloneDelay(CareSeekingRule):
     name = "frail_alone_delay"
     Params = FrailAloneParams
 
-    def seek(self, requests: Requests, model: SimModel) -> np.ndarray:
-        pop, p = model.population, self.params
+    def seek(self, requests: Requests, world: World) -> np.ndarray:
+        pop, p = world.population, self.params
         person = requests.person
-        frail = pop.frailty[person] > model.config.population.frailty.frail_threshold
+        frail = pop.frailty[person] > world.config.population.frailty.frail_threshold
         at_risk = frail & pop.lives_alone[person]
         u = self.rng.random((3, len(requests)))
         delayed = at_risk & (u[0] < p.delay_share)

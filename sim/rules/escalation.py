@@ -12,8 +12,8 @@ from sim.demand.draws import U_REFER
 from sim.rules.base import Rule, register
 
 if TYPE_CHECKING:
-    from sim.model import SimModel
     from sim.services.episode import EpisodeState
+    from sim.world import World
 
 PRACTICE, OOH, ACUTE, ED = "practice", "ooh", "acute", "ed"
 
@@ -24,16 +24,16 @@ class EscalationRule(Rule):
 
     family = "escalation"
 
-    def route(self, episode: EpisodeState, model: SimModel) -> str:
+    def route(self, episode: EpisodeState, world: World) -> str:
         """Return the first place the episode goes to: ``practice``, ``ooh``, ``acute`` or ``ed``."""
         raise NotImplementedError
 
-    def refer(self, episode: EpisodeState, model: SimModel) -> str:
+    def refer(self, episode: EpisodeState, world: World) -> str:
         """Return ``acute`` or ``ed`` for an episode a GP has seen and not treated. By default
         the acute team takes it when it exists and can treat the episode's group at home,
         with probability ``services.acute_function.refer_share``."""
-        share = model.config.services.acute_function.refer_share
-        if model.acute.can_treat(episode) and episode.u[U_REFER] < share:
+        share = world.config.services.acute_function.refer_share
+        if world.services[ACUTE].can_treat(episode) and episode.u[U_REFER] < share:
             return ACUTE
         return ED
 
@@ -41,24 +41,25 @@ class EscalationRule(Rule):
 @register
 class SameDayPracticeElseOOH(EscalationRule):
     """Severe episodes go to the ED. Others go to the own practice when it is open and has a
-    same-day GP contact free; otherwise to the out-of-hours GP when that service is open (a
+    same-day GP contact free (the practice takes the time when it sees the patient);
+    otherwise to the out-of-hours GP when that service is open (a
     practice open into the evening that has no time left sends the patient there too); and
     otherwise to the ED."""
 
     name = "default"
 
-    def route(self, episode: EpisodeState, model: SimModel) -> str:
+    def route(self, episode: EpisodeState, world: World) -> str:
         if episode.severe:
             return ED
-        now = model.env.now
+        now = world.env.now
         if episode.practice >= 0:
-            practice = model.practices[episode.practice]
-            weekday = model.calendar.weekday(int(now // MINUTES_PER_DAY))
+            practice = world.practices[episode.practice]
+            weekday = world.calendar.weekday(int(now // MINUTES_PER_DAY))
             if practice.is_open_at(weekday, now % MINUTES_PER_DAY):
                 minutes = practice.spec.diary.gp_minutes.in_person
-                if model.diaries.take_now(episode.practice, GP, minutes):
+                if world.diaries.free_now(episode.practice, GP, minutes):
                     return PRACTICE
-        return OOH if model.ooh.is_open(now) else ED
+        return OOH if world.services[OOH].is_open(now) else ED
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,14 @@ class HomeCareToAcuteTeam(SameDayPracticeElseOOH):
     name = "acute_direct"
     Params = DirectParams
 
-    def route(self, episode: EpisodeState, model: SimModel) -> str:
+    def route(self, episode: EpisodeState, world: World) -> str:
         if (
-            model.population.home_care[episode.person]
-            and model.acute.can_treat(episode)
+            world.population.home_care[episode.person]
+            and world.services[ACUTE].can_treat(episode)
             and episode.u[U_REFER] < self.params.home_care_share
         ):
             return ACUTE
-        return super().route(episode, model)
+        return super().route(episode, world)
 
 
 @register
@@ -93,7 +94,7 @@ class AlwaysED(EscalationRule):
 
     name = "ed_only"
 
-    def route(self, episode: EpisodeState, model: SimModel) -> str:
+    def route(self, episode: EpisodeState, world: World) -> str:
         return ED
 
 
@@ -104,5 +105,5 @@ class AlwaysAcute(EscalationRule):
 
     name = "acute_only"
 
-    def route(self, episode: EpisodeState, model: SimModel) -> str:
-        return ACUTE if model.acute.available else ED
+    def route(self, episode: EpisodeState, world: World) -> str:
+        return ACUTE if world.services[ACUTE].available else ED

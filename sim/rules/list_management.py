@@ -10,31 +10,33 @@ from sim.rules.base import Rule, register
 from sim.services.lists import assign_nearest_with_room
 
 if TYPE_CHECKING:
-    from sim.model import SimModel
+    from sim.world import World
 
 
 class ListManagementRule(Rule):
-    """Lists the starting population and newcomers; says which practices take new patients."""
+    """Decides where the starting population and newcomers list, and which practices take new
+    patients. It returns its choices; the caller (:mod:`sim.services.staffing`) writes them."""
 
     family = "list_management"
 
-    def list_everyone(self, model: SimModel) -> None:
-        """List the starting population."""
+    def list_everyone(self, world: World, who: np.ndarray) -> np.ndarray:
+        """The practice (index, -1: none) of each of ``who``, the starting population."""
         raise NotImplementedError
 
-    def list_newcomers(self, model: SimModel, who: np.ndarray) -> None:
-        """List people who were born or moved in."""
+    def list_newcomers(self, world: World, who: np.ndarray) -> np.ndarray:
+        """The practice (index, -1: none) of each of ``who``: people born, moved in or left
+        without a GP (not listed at the time of the call)."""
         raise NotImplementedError
 
-    def open_to_new(self, model: SimModel) -> np.ndarray:
+    def open_to_new(self, world: World) -> np.ndarray:
         """Boolean per practice: it takes new patients."""
         raise NotImplementedError
 
-    def listed(self, model: SimModel) -> np.ndarray:
+    def listed(self, world: World) -> np.ndarray:
         """Living residents listed with each practice."""
-        pop = model.population
+        pop = world.population
         listed = pop.practice[pop.alive & (pop.practice >= 0)]
-        return np.bincount(listed, minlength=len(model.practices)).astype(float)
+        return np.bincount(listed, minlength=len(world.practices)).astype(float)
 
 
 @register
@@ -48,44 +50,43 @@ class NearestOpen(ListManagementRule):
 
     name = "default"
 
-    def setup(self, model: SimModel) -> None:
-        super().setup(model)
-        self.px = np.array([p.x for p in model.practices])
-        self.py = np.array([p.y for p in model.practices])
+    def setup(self, world: World) -> None:
+        super().setup(world)
+        self.px = np.array([p.x for p in world.practices])
+        self.py = np.array([p.y for p in world.practices])
 
-    def norm(self, model: SimModel) -> np.ndarray:
+    def norm(self, world: World) -> np.ndarray:
         """Each practice's list norm: its GP FTE times the patients per GP FTE."""
-        return np.array([p.gp_fte for p in model.practices]) * model.config.organisation.list_size_per_gp
+        return np.array([p.gp_fte for p in world.practices]) * world.config.organisation.list_size_per_gp
 
-    def threshold(self, model: SimModel) -> np.ndarray:
+    def threshold(self, world: World) -> np.ndarray:
         """List size at which each practice closes to new patients."""
-        return self.norm(model) * model.config.organisation.close_at_share_of_norm
+        return self.norm(world) * world.config.organisation.close_at_share_of_norm
 
-    def open_to_new(self, model: SimModel) -> np.ndarray:
-        working = ~model.diaries.closed
-        return working & (self.listed(model) < self.threshold(model))
+    def open_to_new(self, world: World) -> np.ndarray:
+        working = ~world.diaries.closed
+        return working & (self.listed(world) < self.threshold(world))
 
-    def list_everyone(self, model: SimModel) -> None:
-        pop, org = model.population, model.config.organisation
-        who = np.flatnonzero(pop.alive)
-        spread, norm = org.list_spread, self.norm(model)
+    def list_everyone(self, world: World, who: np.ndarray) -> np.ndarray:
+        pop, org = world.population, world.config.organisation
+        spread, norm = org.list_spread, self.norm(world)
         target = norm * np.exp(spread * self.rng.standard_normal(len(norm)) - spread**2 / 2)
         target *= len(who) / target.sum()
         room = np.ceil(target)
-        pop.practice[who] = assign_nearest_with_room(pop.x[who], pop.y[who], self.px, self.py, room, self.rng)
+        return assign_nearest_with_room(pop.x[who], pop.y[who], self.px, self.py, room, self.rng)
 
-    def list_newcomers(self, model: SimModel, who: np.ndarray) -> None:
-        pop = model.population
-        open_ = self.open_to_new(model)
-        listed = self.listed(model)
-        room = np.where(open_, np.maximum(self.threshold(model) - listed, 1.0), 0.0)
+    def list_newcomers(self, world: World, who: np.ndarray) -> np.ndarray:
+        pop = world.population
+        open_ = self.open_to_new(world)
+        listed = self.listed(world)
+        room = np.where(open_, np.maximum(self.threshold(world) - listed, 1.0), 0.0)
         choice = assign_nearest_with_room(pop.x[who], pop.y[who], self.px, self.py, room, self.rng)
         forced = choice < 0
         if forced.any():
-            cap = model.config.organisation.workforce.forced_list_max_share_of_norm * self.norm(model)
+            cap = world.config.organisation.workforce.forced_list_max_share_of_norm * self.norm(world)
             listed += np.bincount(choice[~forced], minlength=len(listed))
-            room = np.where(~model.diaries.closed, np.floor(np.maximum(cap - listed, 0.0)), 0.0)
+            room = np.where(~world.diaries.closed, np.floor(np.maximum(cap - listed, 0.0)), 0.0)
             choice[forced] = assign_nearest_with_room(
                 pop.x[who[forced]], pop.y[who[forced]], self.px, self.py, room, self.rng
             )
-        pop.practice[who] = choice.astype(np.int32)
+        return choice

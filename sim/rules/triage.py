@@ -15,7 +15,7 @@ from sim.rules.base import Rule, register
 
 if TYPE_CHECKING:
     from sim.demand.needs import Requests
-    from sim.model import SimModel
+    from sim.world import World
 
 VIDEO, IN_PERSON, HOME_VISIT = (
     CHANNELS.index("video"),
@@ -30,13 +30,13 @@ class TriageRule(Rule):
     family = "triage"
 
     def assign(
-        self, requests: Requests, practice: np.ndarray, model: SimModel
+        self, requests: Requests, practice: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (role, channel, minutes) arrays for requests listed at ``practice``."""
         raise NotImplementedError
 
     def fallback(
-        self, requests: Requests, practice: np.ndarray, role: np.ndarray, channel: np.ndarray, model: SimModel
+        self, requests: Requests, practice: np.ndarray, role: np.ndarray, channel: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray]:
         """For requests that found no slot with their ``role``: which of them (positions) go to
         a GP instead, and the GP minutes each takes. The default sends none."""
@@ -65,12 +65,12 @@ class DelegateWhereAble(TriageRule):
     name = "default"
     Params = DelegationParams
 
-    def setup(self, model: SimModel) -> None:
-        super().setup(model)
-        ps = model.practices
+    def setup(self, world: World) -> None:
+        super().setup(world)
+        ps = world.practices
         self.delegates = np.array([p.delegates_to_nurse for p in ps], dtype=bool)
         self.video = np.array([p.spec.video for p in ps], dtype=bool)
-        org = model.config.organisation
+        org = world.config.organisation
         self.handover = np.array(
             [
                 org.handover_minutes_co_located
@@ -90,32 +90,32 @@ class DelegateWhereAble(TriageRule):
         ).reshape(len(ps), 2, len(CHANNELS))
 
     def assign(
-        self, requests: Requests, practice: np.ndarray, model: SimModel
+        self, requests: Requests, practice: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         role = np.where(requests.nurse_eligible & self.delegates[practice], NURSE, GP).astype(np.int8)
         channel = requests.channel.copy()
         channel[(channel == VIDEO) & ~self.video[practice]] = IN_PERSON
-        return role, channel, self._minutes(requests, practice, role, channel, model)
+        return role, channel, self._minutes(requests, practice, role, channel, world)
 
     def fallback(
-        self, requests: Requests, practice: np.ndarray, role: np.ndarray, channel: np.ndarray, model: SimModel
+        self, requests: Requests, practice: np.ndarray, role: np.ndarray, channel: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray]:
         if not self.params.nurse_fallback_to_gp:
-            return super().fallback(requests, practice, role, channel, model)
+            return super().fallback(requests, practice, role, channel, world)
         pos = np.flatnonzero(role == NURSE)
         sub = requests.subset(pos)
         gp = np.full(len(pos), GP, np.int8)
-        return pos, self._minutes(sub, practice[pos], gp, channel[pos], model)
+        return pos, self._minutes(sub, practice[pos], gp, channel[pos], world)
 
     def _minutes(
-        self, requests: Requests, practice: np.ndarray, role: np.ndarray, channel: np.ndarray, model: SimModel
+        self, requests: Requests, practice: np.ndarray, role: np.ndarray, channel: np.ndarray, world: World
     ) -> np.ndarray:
         """Clinician minutes of each request in ``role`` over ``channel``, travel and hand-over included."""
         minutes = self.minutes[practice, role, channel].astype(float)
         home = channel == HOME_VISIT
         if home.any():  # travel there and back, at the speed of the patient's area
-            minutes[home] += 2.0 * practice_travel_minutes(model, requests.person[home], practice[home])
+            minutes[home] += 2.0 * practice_travel_minutes(world, requests.person[home], practice[home])
         # contacts of home-care recipients include a hand-over with municipal home nursing,
         # shorter where home nursing sits in the same house
-        minutes += np.where(model.population.home_care[requests.person], self.handover[practice], 0.0)
+        minutes += np.where(world.population.home_care[requests.person], self.handover[practice], 0.0)
         return minutes

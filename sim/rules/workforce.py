@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,22 +11,37 @@ from sim.config.organisation import REGION_CLINIC
 from sim.rules.base import Rule, register
 
 if TYPE_CHECKING:
-    from sim.model import SimModel
-    from sim.services.practice import Practice
+    from sim.world import World
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """A workforce rule's decision for one year: the GP ages of each practice whose GPs change
+    (by practice index; an empty array shuts the practice), and how many GPs retired and were
+    recruited."""
+
+    gps: dict[int, np.ndarray] = field(default_factory=dict)
+    retired: int = 0
+    recruited: int = 0
 
 
 class WorkforceRule(Rule):
-    """Changes the GPs of each practice once a year."""
+    """Decides the GPs of each practice: at the start, and once a year. It returns its
+    decisions; :mod:`sim.services.staffing` applies them (diaries, lists, records)."""
 
     family = "workforce"
 
-    def staff(self, model: SimModel) -> None:
-        """Give every practice its GPs at the start."""
+    def staff(self, world: World) -> dict[int, np.ndarray]:
+        """The GP ages of every practice at the start, by practice index."""
         raise NotImplementedError
 
-    def yearly(self, model: SimModel, day: int) -> None:
-        """Age, retire and replace GPs; shut practices without GPs; open the region clinic if needed."""
+    def yearly(self, world: World, day: int) -> Staffing | None:
+        """Age, retire and replace GPs (a practice left without GPs shuts); None: nothing changes."""
         raise NotImplementedError
+
+    def region_clinic(self, world: World) -> np.ndarray | None:
+        """Ages of GPs the region adds to its clinic now (after the year's changes), or None."""
+        return None
 
 
 @register
@@ -41,71 +57,48 @@ class RetireAndRecruit(WorkforceRule):
 
     name = "default"
 
-    def staff(self, model: SimModel) -> None:
-        w = model.config.organisation.workforce
-        for p in model.practices:
+    def staff(self, world: World) -> dict[int, np.ndarray]:
+        w = world.config.organisation.workforce
+        out = {}
+        for p in world.practices:
             ages = self.rng.normal(w.age_mean, w.age_sd, size=len(p.gp_ages))
-            p.set_gps(np.clip(ages, w.min_age, w.max_age))
-            model.diaries.set_units(p.index, len(p.gp_ages))
+            out[p.index] = np.clip(ages, w.min_age, w.max_age)
+        return out
 
-    def _retire_probability(self, ages: np.ndarray, model: SimModel) -> np.ndarray:
+    def _retire_probability(self, ages: np.ndarray, world: World) -> np.ndarray:
         table = sorted(
-            (float(a), q) for a, q in model.config.organisation.workforce.retire_probability.items()
+            (float(a), q) for a, q in world.config.organisation.workforce.retire_probability.items()
         )
         q = np.zeros(len(ages))
         for age, prob in table:
             q = np.where(ages >= age, prob, q)
         return q
 
-    def yearly(self, model: SimModel, day: int) -> None:
-        if not model.config.population.dynamics:  # the population is held still: so are the GPs
-            model.recorder.workforce_change(day, 0, 0)
-            return
-        w = model.config.organisation.workforce
+    def yearly(self, world: World, day: int) -> Staffing | None:
+        if not world.config.population.dynamics:  # the population is held still: so are the GPs
+            return None
+        w = world.config.organisation.workforce
+        decision = Staffing()
         retired = recruited = 0
-        for p in model.practices:
-            if model.diaries.closed[p.index] or len(p.gp_ages) == 0:
+        for p in world.practices:
+            if world.diaries.closed[p.index] or len(p.gp_ages) == 0:
                 continue
             ages = p.gp_ages + 1.0
-            leaves = self.rng.random(len(ages)) < self._retire_probability(ages, model)
+            leaves = self.rng.random(len(ages)) < self._retire_probability(ages, world)
             replaced = leaves & (self.rng.random(len(ages)) < p.spec.recruit_probability)
             successors = self.rng.normal(w.successor_age_mean, w.successor_age_sd, size=int(replaced.sum()))
             retired += int(leaves.sum())
             recruited += int(replaced.sum())
-            p.set_gps(np.concatenate([ages[~leaves], np.clip(successors, w.min_age, w.max_age)]))
-            model.diaries.weekly[p.index] = p.weekly_capacity()
-            model.diaries.set_units(p.index, len(p.gp_ages))
-            if len(p.gp_ages) == 0:
-                self._shut(model, p)
-            model.diaries.refresh(p.index, model.calendar.weekday)
-        model.recorder.workforce_change(day, retired, recruited)
-        self._region_clinic(model)
+            decision.gps[p.index] = np.concatenate([ages[~leaves], np.clip(successors, w.min_age, w.max_age)])
+        return Staffing(decision.gps, retired, recruited)
 
-    def _shut(self, model: SimModel, practice: Practice) -> None:
-        model.diaries.closed[practice.index] = True
-        pop = model.population
-        patients = np.flatnonzero(pop.alive & (pop.practice == practice.index))
-        pop.practice[patients] = -1
-        model.rules["list_management"].list_newcomers(model, patients)
-        model.recorder.practice_shut(practice.index)
-
-    def _region_clinic(self, model: SimModel) -> None:
-        pop, org = model.population, model.config.organisation
-        unlisted = np.flatnonzero(pop.alive & (pop.practice < 0))
-        if (
-            1000.0 * len(unlisted) / max(pop.count_alive(), 1)
-            <= org.workforce.region_clinic_threshold_per_1000
-        ):
-            return
-        clinic = next(p for p in model.practices if p.kind == REGION_CLINIC)
-        needed = int(
-            np.ceil((len(unlisted) + np.count_nonzero(pop.practice == clinic.index)) / org.list_size_per_gp)
-        )
+    def region_clinic(self, world: World) -> np.ndarray | None:
+        pop, org = world.population, world.config.organisation
+        unlisted = np.count_nonzero(pop.alive & (pop.practice < 0))
+        if 1000.0 * unlisted / max(pop.count_alive(), 1) <= org.workforce.region_clinic_threshold_per_1000:
+            return None
+        clinic = next(p for p in world.practices if p.kind == REGION_CLINIC)
+        listed = np.count_nonzero(pop.practice == clinic.index)
+        needed = int(np.ceil((unlisted + listed) / org.list_size_per_gp))
         extra = max(needed - len(clinic.gp_ages), 0)
-        ages = self.rng.normal(org.workforce.successor_age_mean, org.workforce.successor_age_sd, size=extra)
-        clinic.set_gps(np.concatenate([clinic.gp_ages, ages]))
-        model.diaries.weekly[clinic.index] = clinic.weekly_capacity()
-        model.diaries.set_units(clinic.index, len(clinic.gp_ages))
-        model.diaries.closed[clinic.index] = False
-        model.diaries.refresh(clinic.index, model.calendar.weekday)
-        pop.practice[unlisted] = clinic.index
+        return self.rng.normal(org.workforce.successor_age_mean, org.workforce.successor_age_sd, size=extra)

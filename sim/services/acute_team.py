@@ -29,7 +29,7 @@ from sim.services.queue import DutyHours, Servers
 from sim.services.station import duration_quantile
 
 if TYPE_CHECKING:
-    from sim.model import SimModel
+    from sim.world import World
 
 ASSESS, IV_VISIT, FOLLOWUP = 0, 1, 2  # kinds of visit in the records
 VISIT_KINDS = ("assessment", "iv", "followup")
@@ -42,17 +42,17 @@ class AcuteTeam(Service):
     route = ACUTE
 
     def __init__(
-        self, model: SimModel, cfg: AcuteFunctionConfig, base: tuple[float, float], offset: float
+        self, world: World, cfg: AcuteFunctionConfig, base: tuple[float, float], offset: float
     ) -> None:
-        super().__init__(model)
+        super().__init__(world)
         self.cfg = cfg
         self.base = base
-        k = model.capacity_scale
+        k = world.capacity_scale
         teams = [(scaled(s.nurses, k), DutyHours.daily(s.start, s.end, offset)) for s in cfg.shifts.values()]
         self.nurse_hours_per_week = cfg.nurse_hours_per_week(k)
         self.servers = Servers(teams)
         self.treat = np.array(
-            [cfg.treat_at_home.get(g, cfg.treat_at_home_default) for g in model.group_names] or [0.0]
+            [cfg.treat_at_home.get(g, cfg.treat_at_home_default) for g in world.group_names] or [0.0]
         )
         self.referred: dict[int, float] = {}  # record index -> time of the referral (assessments)
         self.followup_share = np.array([cfg.discharge_followup_share.get(b, 0.0) for b in AGE_BANDS])
@@ -68,7 +68,7 @@ class AcuteTeam(Service):
 
     def travel_minutes(self, person: int) -> float:
         """One-way driving minutes from the base to the person's home."""
-        pop = self.model.population
+        pop = self.world.population
         km = float(np.hypot(pop.x[person] - self.base[0], pop.y[person] - self.base[1]))
         return km / self.cfg.speed_kmh * MINUTES_PER_HOUR
 
@@ -82,7 +82,7 @@ class AcuteTeam(Service):
     def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
         """An episode referred to (or calling) the team: a nurse is dispatched after the
         referral delay; treated at home, or sent on to the emergency department."""
-        env = self.model.env
+        env = self.world.env
         referred = env.now
         yield env.timeout(self.referral_minutes(ep))
         treated = yield from self.attend(ep, referred)
@@ -94,14 +94,14 @@ class AcuteTeam(Service):
     def referral_minutes(self, ep: EpisodeState) -> float:
         """Minutes from a referral to the dispatch; shorter from a practice in which the team is
         co-located."""
-        if ep.route == PRACTICE and "acute_function" in self.model.practices[ep.practice].spec.co_located:
+        if ep.route == PRACTICE and "acute_function" in self.world.practices[ep.practice].spec.co_located:
             return self.cfg.referral_minutes_co_located
         return self.cfg.referral_minutes
 
     def attend(self, ep: EpisodeState, referred: float) -> Generator[simpy.Event, None, bool]:
         """SimPy process body: the team, referred to ``ep`` at time ``referred``, dispatches a nurse
         now; returns True when the episode is treated at home."""
-        env = self.model.env
+        env = self.world.env
         ep.passes("acute")
         ep.team_visit, arrival = self._dispatch(env.now, ep.person, ep.u[U_VISIT], ASSESS)
         self.referred[ep.team_visit] = referred
@@ -109,7 +109,7 @@ class AcuteTeam(Service):
         in_time = arrival - ep.onset <= ep.window
         treated = in_time and not ep.severe and ep.u[U_HOME] < self.treat[ep.group]
         if ep.route == "acute" and in_time and not ep.severe:  # called directly: the nurse treats, on the
-            share = self.model.episode_groups[ep.group].primary_care_treatable  # GP's advice, what a GP
+            share = self.world.episode_groups[ep.group].primary_care_treatable  # GP's advice, what a GP
             treated = treated or ep.u[U_TREAT] < share  # would have treated
 
         if treated and ep.u[U_IV] < self.cfg.iv_share:
@@ -125,21 +125,21 @@ class AcuteTeam(Service):
         nurse's arrival time (``inf`` when there is none)."""
         if not self.available or u >= self.followup_share[ep.band]:
             return np.inf
-        _, arrival = self._dispatch(self.model.env.now, ep.person, ep.u[U_VISIT], FOLLOWUP)
+        _, arrival = self._dispatch(self.world.env.now, ep.person, ep.u[U_VISIT], FOLLOWUP)
         return arrival
 
     def records(self) -> dict[str, np.ndarray]:
         """One row per visit: referral (``request``), dispatch (``arrive``), the nurse's departure
         (``start``), return (``end``), arrival at the home (``on_site``), ``kind`` and person
         (``who``). The response time is ``on_site - request``."""
-        now = self.model.env.now
+        now = self.world.env.now
         self.servers.flush(now)
         rec = self.servers.records(now)
         rec["request"] = rec["arrive"].copy()
         for k, t in self.referred.items():
             rec["request"][k] = t
         who = rec["who"]
-        pop = self.model.population
+        pop = self.world.population
         km = np.hypot(pop.x[who] - self.base[0], pop.y[who] - self.base[1]) if len(who) else np.empty(0)
         travel = km / self.cfg.speed_kmh * MINUTES_PER_HOUR
         rec["on_site"] = np.where(np.isnan(rec["start"]), np.nan, rec["start"] + travel)

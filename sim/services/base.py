@@ -38,6 +38,7 @@ from sim.config.validation import ConfigError, build
 if TYPE_CHECKING:
     from sim.config.services import PluginConfig
     from sim.services.episode import EpisodeState
+    from sim.world import World
 
 SERVICES: dict[str, type[Service]] = {}  # route name -> the service class that handles it
 PLUGINS: dict[str, type[Service]] = {}  # plug-in name -> its service class
@@ -55,6 +56,14 @@ class Service(mesa.Agent):
     route: ClassVar[str] = ""  # the route name episodes use to reach this service ("": none)
     name: ClassVar[str] = ""  # the plug-in name (services.plugins.<name>); "" for core services
     Params: ClassVar[type] = NoParams
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)  # type: ignore[arg-type]  # the world is the Mesa model that runs it
+
+    @property
+    def world(self) -> World:
+        """What this service may read and use of the simulation (:class:`sim.world.World`)."""
+        return self.model  # type: ignore[return-value]
 
     def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
         """SimPy process body: serve episode ``ep``; return the next route, or None when it ended."""

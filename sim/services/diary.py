@@ -150,6 +150,10 @@ class Diaries:
         share = np.divide(free, total, out=np.zeros_like(free), where=total > 0)
         self.units[practice, :, :k] = np.maximum(free - share * used[:, None, :], 0.0)
 
+    def free_now(self, practice: int, role: int, minutes: float) -> bool:
+        """Whether ``minutes`` are free today in the same-day pool or the routine pool (nothing taken)."""
+        return any(pool[practice, role, 0] + _EPS >= minutes for pool in (self.same_day, self.routine))
+
     def take_now(self, practice: int, role: int, minutes: float) -> bool:
         """Take ``minutes`` from today's same-day pool, then today's routine pool, if free."""
         for pool in (self.same_day, self.routine):

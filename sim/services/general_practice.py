@@ -1,8 +1,9 @@
 """The own practice as a step of the acute pathway: a same-day GP consultation of an episode.
 
-The ``escalation`` rule has already taken the GP's time from the practice's diary when it
-routed the episode here (or the out-of-hours service sent the patient on to the day services).
-The GP treats the episode when it is seen within its time window and its draw falls under the
+The ``escalation`` rule routes an episode here when the practice is open and has a same-day GP
+contact free (it decides; it takes no time); the practice then takes the GP's minutes from
+today's diary, at once, in the same instant. The GP treats the episode when it is seen within
+its time window and its draw falls under the
 group's ``primary_care_treatable`` share; otherwise the rule's ``refer`` sends it on to the
 acute team or the emergency department.
 """
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from sim.config.organisation import GP
 from sim.rules.escalation import PRACTICE
 from sim.services.base import Service, register_service
 from sim.services.episode import U_TREAT
@@ -36,10 +38,12 @@ class GeneralPractice(Service):
 
     def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
         """The GP sees ``ep`` now: treated in primary care, or referred on."""
-        model = self.model
+        world = self.world
+        practice = world.practices[ep.practice]
+        world.diaries.take_now(ep.practice, GP, practice.spec.diary.gp_minutes.in_person)
         ep.passes(PRACTICE)
-        if treated_by_gp(ep, model.env.now, model.episode_groups[ep.group].primary_care_treatable):
-            ep.finish("primary_care", model.env.now)
+        if treated_by_gp(ep, world.env.now, world.episode_groups[ep.group].primary_care_treatable):
+            ep.finish("primary_care", world.env.now)
             return None
-        return model.rules["escalation"].refer(ep, model)
+        return world.rules["escalation"].refer(ep, world)
         yield  # pragma: no cover - the consultation takes no modelled time here

@@ -28,7 +28,7 @@ from sim.calendar import MINUTES_PER_DAY
 from sim.config.schema import AGE_BANDS, HospitalConfig
 from sim.config.services import scaled
 from sim.rng import name_key
-from sim.rules.escalation import ED
+from sim.rules.escalation import ACUTE, ED
 from sim.services.base import Service, register_service, services_of
 from sim.services.episode import (
     U_ED_SERVICE,
@@ -42,7 +42,7 @@ from sim.services.queue import Servers
 from sim.services.station import Station
 
 if TYPE_CHECKING:
-    from sim.model import SimModel
+    from sim.world import World
 
 READMISSION_DAYS = 30
 READMISSION_IDS = 1 << 40  # readmissions are numbered apart, so other episodes keep their ids
@@ -83,11 +83,11 @@ class Hospital(Service):
 
     route = ED
 
-    def __init__(self, model: SimModel, cfg: HospitalConfig, rng: np.random.Generator) -> None:
-        super().__init__(model)
+    def __init__(self, world: World, cfg: HospitalConfig, rng: np.random.Generator) -> None:
+        super().__init__(world)
         self.cfg = cfg
-        self.ed = Station(model.env, "ed", cfg.ed, rng, scale=model.capacity_scale)
-        self.n_beds = scaled(cfg.beds, model.capacity_scale)
+        self.ed = Station(world.env, "ed", cfg.ed, rng, scale=world.capacity_scale)
+        self.n_beds = scaled(cfg.beds, world.capacity_scale)
         self.beds = Servers([(self.n_beds, None)], infinite=cfg.beds == 0)
         self.in_bed = 0
         horizon = READMISSION_DAYS * MINUTES_PER_DAY
@@ -100,29 +100,29 @@ class Hospital(Service):
         """An episode sent to hospital: after the referral delay when a GP or the acute team sent
         it, the emergency department and what follows; every episode ends here."""
         if ep.route != ED:
-            yield self.model.env.timeout(self.cfg.referral_delay_minutes)
+            yield self.world.env.timeout(self.cfg.referral_delay_minutes)
         yield from self.emergency(ep)
         return None
 
     def emergency(self, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
         """SimPy process body: the ED, then admission or discharge home, and the stay."""
-        model, env = self.model, self.model.env
-        if not model.population.alive[ep.person]:  # died on the way (after a GP or the team)
+        world, env = self.world, self.world.env
+        if not world.population.alive[ep.person]:  # died on the way (after a GP or the team)
             ep.finish("died", env.now)
             return
         ep.passes("ed")
         ep.ed_visit, _ = self.ed.queue.assign(env.now, self.ed.duration(ep.u[U_ED_SERVICE]), 0, ep.person)
         yield env.timeout(self.ed.queue.end[ep.ed_visit] - env.now)
-        if not model.population.alive[ep.person]:
+        if not world.population.alive[ep.person]:
             ep.finish("died", env.now)
             return
-        admitted, stay = model.rules["admission"].decide(ep, model)
+        admitted, stay = world.rules["admission"].decide(ep, world)
         if not admitted:
             ep.finish("ed_discharged", env.now)
             return
         ep.admit_time = env.now
         ep.finish("admitted", env.now)
-        death = model.plan.death_minute(ep.person, MINUTES_PER_DAY)
+        death = world.plan.death_minute(ep.person, MINUTES_PER_DAY)
         _, bed = self.beds.assign(env.now, max(min(stay, death - env.now), 0.0), 0, ep.person)
         if death <= bed:  # dies waiting for a bed
             yield env.timeout(max(death - env.now, 0.0))
@@ -143,16 +143,16 @@ class Hospital(Service):
 
     def after_discharge(self, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
         """SimPy process body: follow-up after discharge and a possible readmission within 30 days."""
-        model, env = self.model, self.model.env
+        world, env = self.world, self.world.env
         discharged = env.now
-        ep.followup_time = model.acute.follow_up(ep, ep.u[U_TEAM_FOLLOWUP])
+        ep.followup_time = world.services[ACUTE].follow_up(ep, ep.u[U_TEAM_FOLLOWUP])
         if ep.u[U_GP_FOLLOWUP] < self.gp_followup_share[ep.band]:
-            model.followups.ask(ep, env.now)
+            world.followups.ask(ep, env.now)
         target = -math.log1p(-ep.u[U_READMIT])
         rate, ratio = self.readmit_rate[ep.band], self.cfg.followup_hazard_ratio
         limit = self.cfg.followup_days * MINUTES_PER_DAY
 
-        changes = [c for s in services_of(model) if (c := s.discharge_visit(ep)) is not None]
+        changes = [c for s in services_of(world) if (c := s.discharge_visit(ep)) is not None]
 
         def when() -> float:
             f = ep.followup_time - discharged
@@ -162,14 +162,14 @@ class Hospital(Service):
             return readmission_time(target, rate, f, ratio)
 
         # when the GP booking is known
-        known = model.followups.next_booking_day(discharged) * MINUTES_PER_DAY + 1.0
+        known = world.followups.next_booking_day(discharged) * MINUTES_PER_DAY + 1.0
         if discharged + when() > known:
             yield env.timeout(known - env.now)
         t = discharged + when()
         if t - discharged > READMISSION_DAYS * MINUTES_PER_DAY:
             return
         yield env.timeout(max(t - env.now, 0.0))
-        if model.population.alive[ep.person]:
+        if world.population.alive[ep.person]:
             yield from self.emergency(self.readmission(ep))
 
     def readmission(self, parent: EpisodeState) -> EpisodeState:
@@ -177,20 +177,20 @@ class Hospital(Service):
         Its draws are keyed by the parent's identity (person, group, the original need's day and
         occurrence) and the next generation, never by an episode id (common random numbers);
         its id is only for bookkeeping."""
-        model = self.model
+        world = self.world
         person = parent.person
-        keyed = model.streams.keyed("demand.episodes")
-        group = name_key(model.group_names[parent.group])
+        keyed = world.streams.keyed("demand.episodes")
+        group = name_key(world.group_names[parent.group])
         generation = parent.generation + 1
         u = episode_uniforms(keyed, person, group, parent.need_day, parent.occurrence, generation)
         ep = EpisodeState(
             id=self._readmission_id,
             person=person,
-            band=int(model.population.band[person]),
+            band=int(world.population.band[person]),
             group=parent.group,
             severe=True,
-            practice=int(model.population.practice[person]),
-            onset=model.env.now,
+            practice=int(world.population.practice[person]),
+            onset=world.env.now,
             u=u[0],
             readmission_of=parent.id,
             route="ed",
@@ -199,5 +199,5 @@ class Hospital(Service):
             generation=generation,
         )
         self._readmission_id += 1
-        model.recorder.episodes.append(ep)
+        world.recorder.episodes.append(ep)
         return ep

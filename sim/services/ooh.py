@@ -36,8 +36,8 @@ from sim.services.queue import MINUTES_PER_WEEK, DutyHours
 from sim.services.station import Station
 
 if TYPE_CHECKING:
-    from sim.model import SimModel
     from sim.population.state import Population
+    from sim.world import World
 
 EPISODE, CALL, ESCALATED = 0, 1, 2  # kinds of caller in the records
 # The named draws of a call that is not an episode: its time, where it is seen (clinic, home
@@ -62,12 +62,12 @@ class OutOfHours(Service):
 
     route = OOH
 
-    def __init__(self, model: SimModel, cfg: OohConfig, site: tuple[float, float], offset: float) -> None:
-        super().__init__(model)
+    def __init__(self, world: World, cfg: OohConfig, site: tuple[float, float], offset: float) -> None:
+        super().__init__(world)
         self.cfg = cfg
         self.site = site
         self.hours = ooh_hours(cfg, offset)
-        env, streams, k = model.env, model.streams, model.capacity_scale
+        env, streams, k = world.env, world.streams, world.capacity_scale
         self.triage = Station(env, "ooh_triage", cfg.triage, streams("ooh.triage"), self.hours, k)
         self.clinic = Station(env, "ooh_clinic", cfg.clinic, streams("ooh.clinic"), self.hours, k)
         self.cars = Station(env, "ooh_home", cfg.home_visit, streams("ooh.home_visit"), self.hours, k)
@@ -85,25 +85,25 @@ class OutOfHours(Service):
         """An episode calls the service: seen and treated by its GP, or sent on to the day
         services (when the service closed before a GP could see it and the own practice has
         opened), or referred on (the escalation rule's ``refer``)."""
-        model = self.model
+        world = self.world
         ep.passes(OOH)
-        threshold = model.config.population.frailty.frail_threshold
-        frail = model.population.frail_or_home_care(ep.person, threshold)
+        threshold = world.config.population.frailty.frail_threshold
+        frail = world.population.frail_or_home_care(ep.person, threshold)
         seen = yield from self.consult(ep, frail)
-        treatable = model.episode_groups[ep.group].primary_care_treatable
-        if seen and treated_by_gp(ep, model.env.now, treatable, self.cfg.treat_factor):
-            ep.finish("primary_care", model.env.now)
+        treatable = world.episode_groups[ep.group].primary_care_treatable
+        if seen and treated_by_gp(ep, world.env.now, treatable, self.cfg.treat_factor):
+            ep.finish("primary_care", world.env.now)
             return None
-        rule = model.rules["escalation"]
-        if not seen and rule.route(ep, model) == PRACTICE:  # the day services have opened
+        rule = world.rules["escalation"]
+        if not seen and rule.route(ep, world) == PRACTICE:  # the day services have opened
             return PRACTICE
-        return rule.refer(ep, model)
+        return rule.refer(ep, world)
 
     def consult(self, ep: EpisodeState, frail: bool) -> Generator[simpy.Event, None, bool]:
         """SimPy process body: triage, then a home visit or a clinic consultation of ``ep``.
         Returns False when the service closed before a GP could see the patient (triaged just
         before 08:00 on a weekday): the patient then turns to the day services."""
-        env = self.model.env
+        env = self.world.env
         k, start = self.triage.queue.assign(
             env.now, self.triage.duration(ep.u[U_OOH_TRIAGE]), EPISODE, ep.person
         )
@@ -112,7 +112,7 @@ class OutOfHours(Service):
         if ep.u[U_TRIAGE] < share:
             if not self.is_open(env.now):
                 return False
-            pop = self.model.population
+            pop = self.world.population
             travel = float(self.travel_minutes(pop.x[ep.person], pop.y[ep.person]))
             visit = 2 * travel + self.cars.duration(ep.u[U_OOH_HOME])
             _, start = self.cars.queue.assign(env.now, visit, EPISODE, ep.person)
@@ -156,7 +156,7 @@ class OutOfHours(Service):
 
     def add_escalated(self, day: int, persons: np.ndarray, u: np.ndarray, pop: Population) -> None:
         """Place this evening's calls of unmet same-day requests; ``u`` holds each caller's
-        :data:`CALL_DRAWS` (keyed by the caller, see ``SimModel._route_escalated``)."""
+        :data:`CALL_DRAWS` (keyed by the caller, see ``World._route_escalated``)."""
         if not self.cfg.enabled or len(persons) == 0:
             return
         evening = day * MINUTES_PER_DAY + self.cfg.weekday_from * MINUTES_PER_HOUR

@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING
 import simpy
 
 if TYPE_CHECKING:
-    from sim.model import SimModel
     from sim.services.episode import EpisodeState
+    from sim.world import World
 
 
-def episode(model: SimModel, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
+def episode(world: World, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
     """SimPy process body: the pathway of episode ``ep`` from onset to its outcome."""
-    env = model.env
+    env = world.env
     yield env.timeout(max(ep.onset - env.now, 0.0))
-    if not model.population.alive[ep.person]:
+    if not world.population.alive[ep.person]:
         ep.finish("died", env.now)
         return
-    route = ep.route = model.rules["escalation"].route(ep, model)
+    route = ep.route = world.rules["escalation"].route(ep, world)
     while route:
-        route = yield from model.services[route].handle(ep)
+        route = yield from world.services[route].handle(ep)

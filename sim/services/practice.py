@@ -7,8 +7,6 @@ arrays, at index ``practice.index``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 
@@ -18,16 +16,13 @@ from sim.config.schema import OrganisationConfig, PracticeTypeConfig
 from sim.population.state import Population
 from sim.services.diary import GP, NURSE, ROLES, Diaries
 
-if TYPE_CHECKING:
-    from sim.model import SimModel
-
 
 class Practice(mesa.Agent):
     """A general practice: solo, partnership or health house."""
 
     def __init__(
         self,
-        model: SimModel,
+        model: mesa.Model,
         index: int,
         kind: str,
         spec: PracticeTypeConfig,
@@ -107,7 +102,7 @@ def plan_practices(
 
 
 def create_practices(
-    model: SimModel, org: OrganisationConfig, pop: Population, rng: np.random.Generator
+    model: mesa.Model, org: OrganisationConfig, pop: Population, rng: np.random.Generator
 ) -> list[Practice]:
     """Create the practice agents, sited at the homes of randomly drawn residents, and a
     dormant region clinic (regionsklinik) in the main town, last."""

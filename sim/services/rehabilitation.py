@@ -65,32 +65,32 @@ class Rehabilitation(Service):
     name = "rehabilitation"
     Params = RehabilitationParams
 
-    def __init__(self, model, params: RehabilitationParams) -> None:
-        super().__init__(model)
+    def __init__(self, world, params: RehabilitationParams) -> None:
+        super().__init__(world)
         self.params = params
         self.share = np.array([params.share[b] for b in AGE_BANDS])
-        self.draws = model.streams.keyed("services.rehabilitation")  # keyed by the episode, by name
+        self.draws = world.streams.keyed("services.rehabilitation")  # keyed by the episode, by name
         self.courses: list[tuple[float, int]] = []  # (time of discharge, age band)
 
     def discharge_visit(self, ep: EpisodeState) -> tuple[float, float] | None:
         """A course for ``ep``'s patient when eligible and drawn: (minutes to the first visit, ratio)."""
-        model, p = self.model, self.params
-        if p.home_care_only and not model.population.home_care[ep.person]:
+        world, p = self.world, self.params
+        if p.home_care_only and not world.population.home_care[ep.person]:
             return None
-        if p.groups and model.group_names[ep.group] not in p.groups:
+        if p.groups and world.group_names[ep.group] not in p.groups:
             return None
-        key = (ep.person, name_key(model.group_names[ep.group]), ep.need_day, ep.occurrence, ep.generation)
+        key = (ep.person, name_key(world.group_names[ep.group]), ep.need_day, ep.occurrence, ep.generation)
         if self.draws.uniform("course", *key) >= self.share[ep.band]:
             return None
-        self.courses.append((model.env.now, ep.band))
+        self.courses.append((world.env.now, ep.band))
         return p.start_days * MINUTES_PER_DAY, p.readmission_hazard_ratio
 
     def kpis(self) -> list[Row]:
         """Courses started in the measured period per 1,000 residents 65+ a year, and their cost
         per resident a year."""
-        start = self.model.calendar.warmup_days * MINUTES_PER_DAY
+        start = self.world.calendar.warmup_days * MINUTES_PER_DAY
         measured = [band for t, band in self.courses if t >= start]
-        py, total = person_years(self.model)
+        py, total = person_years(self.world)
         old = sum(1 for band in measured if band > 0)
         cost = len(measured) * self.params.visits * self.params.cost_per_visit
         return [

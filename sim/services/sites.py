@@ -6,8 +6,8 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sim.model import SimModel
     from sim.services.practice import Practice
+    from sim.world import World
 
 log = logging.getLogger(__name__)
 TOWN_CENTRE = (0.0, 0.0)
@@ -22,13 +22,13 @@ def largest_house(practices: list[Practice]) -> tuple[float, float] | None:
     return (best.x, best.y)
 
 
-def acute_base(model: SimModel, hospital: tuple[float, float]) -> tuple[float, float]:
+def acute_base(world: World, hospital: tuple[float, float]) -> tuple[float, float]:
     """The acute team's base: the main town's centre, the largest health house or the hospital."""
-    base = model.config.services.acute_function.base
+    base = world.config.services.acute_function.base
     if base == "hospital":
         return hospital
     if base == "health_house":
-        site = largest_house(model.practices)
+        site = largest_house(world.practices)
         if site is not None:
             return site
         log.warning(

@@ -14,18 +14,23 @@ Layers (a module may import its own layer and those below; more specific entries
   0   ``sim.config``, ``sim.calendar``, ``sim.rng``  parameters, time, random numbers
   1   ``sim.population``                              people, homes, travel (``population.geography``)
   2   ``sim.demand``                                  needs, requests, episodes and their named draws
-  3   ``sim.rules``                                   pluggable decisions, consulted by the services
-  4   ``sim.services``, ``sim.metrics.registry``,     providers: practices, diaries, acute pathway;
-      ``sim.metrics.rates``                           the KPI registry and rate denominators with
-                                                      which a service registers its own KPIs
-  5   ``sim.model``, ``sim.acute_links``,             the simulation that runs the services, and the
-      ``sim.practice_day``, ``sim.metrics.records``   records it writes while it runs
-  6   ``sim.metrics``                                 KPIs computed from the records after a run
-  7   ``sim.runner``, ``sim.output``                  run replications, write the tables
-  8   ``sim.report``, ``sim.calibration``,            reports and calibration over runs; composition
+  3   ``sim.world`` and the state it names:           what a rule or service may read and use: the
+      ``sim.services.base``, ``.practice``,           ``World`` protocol, the ``Service`` base class,
+      ``.diary``, ``.episode``, ``.followups``,       practices, diaries, an episode's state, the
+      ``.satellite``, ``.lists``,                     follow-ups asked for, outpatient visits, patient
+      ``sim.metrics.records``,                        lists; the records services write; the KPI
+      ``sim.metrics.registry``, ``.rates``            registry and rate denominators
+  4   ``sim.rules``                                   pluggable decisions, consulted by the services
+  5   ``sim.services``                                providers: the acute pathway, the staffing they
+                                                      apply
+  6   ``sim.model``, ``sim.acute_links``,             the simulation that runs the services (a
+      ``sim.practice_day``                            ``World``)
+  7   ``sim.metrics``                                 KPIs computed from the records after a run
+  8   ``sim.runner``, ``sim.output``                  run replications, write the tables
+  9   ``sim.report``, ``sim.calibration``,            reports and calibration over runs; composition
       ``sim.compose``                                 of ``configs/`` with Hydra (``sim.load_config``)
-  9   ``sim`` (``sim/__init__.py``)                   the public Python API
- 10   ``sim.cli``, ``sim.__main__``                   the command line, at the edge
+ 10   ``sim`` (``sim/__init__.py``)                   the public Python API
+ 11   ``sim.cli``, ``sim.__main__``                   the command line, at the edge
 ====  ============================================  ==================================================
 
 Besides the layers: the metrics (and what is above them) read what happened, not how a
@@ -57,58 +62,38 @@ LAYERS = {
     "sim.rng": 0,
     "sim.population": 1,
     "sim.demand": 2,
-    "sim.rules": 3,
-    "sim.services": 4,
-    "sim.metrics.registry": 4,
-    "sim.metrics.rates": 4,
-    "sim.model": 5,
-    "sim.acute_links": 5,
-    "sim.practice_day": 5,
-    "sim.metrics.records": 5,
-    "sim.metrics": 6,
-    "sim.runner": 7,
-    "sim.output": 7,
-    "sim.report": 8,
-    "sim.calibration": 8,
-    "sim.compose": 8,
-    "sim": 9,
-    "sim.cli": 10,
-    "sim.__main__": 10,
+    "sim.world": 3,
+    "sim.services.base": 3,
+    "sim.services.practice": 3,
+    "sim.services.diary": 3,
+    "sim.services.episode": 3,
+    "sim.services.followups": 3,
+    "sim.services.satellite": 3,
+    "sim.services.lists": 3,
+    "sim.metrics.records": 3,
+    "sim.metrics.registry": 3,
+    "sim.metrics.rates": 3,
+    "sim.rules": 4,
+    "sim.services": 5,
+    "sim.model": 6,
+    "sim.acute_links": 6,
+    "sim.practice_day": 6,
+    "sim.metrics": 7,
+    "sim.runner": 8,
+    "sim.output": 8,
+    "sim.report": 9,
+    "sim.calibration": 9,
+    "sim.compose": 9,
+    "sim": 10,
+    "sim.cli": 11,
+    "sim.__main__": 11,
 }
 
-# (importer, imported): known run-time imports against the flow, each with its reason
-RUNTIME_ALLOWED = {
-    ("sim.rules.list_management", "sim.services.lists"): (
-        "assign_nearest_with_room (patient-list geometry) lives in sim/services/lists.py; "
-        "to move to the population level with the services redesign"
-    ),
-}
+# (importer, imported): known run-time imports against the flow, each with its reason (none left)
+RUNTIME_ALLOWED: dict[tuple[str, str], str] = {}
 
-_SIMMODEL = "the services and rules take the SimModel; the services redesign removes it"
-_EPISODE = "rules decide on the services' EpisodeState; the services redesign gives them a narrower type"
-# (importer, imported): known imports against the flow under ``if TYPE_CHECKING:``
-TYPE_CHECKING_ALLOWED = {
-    ("sim.rules.admission", "sim.model"): _SIMMODEL,
-    ("sim.rules.base", "sim.model"): _SIMMODEL,
-    ("sim.rules.booking", "sim.model"): _SIMMODEL,
-    ("sim.rules.care_seeking", "sim.model"): _SIMMODEL,
-    ("sim.rules.escalation", "sim.model"): _SIMMODEL,
-    ("sim.rules.list_management", "sim.model"): _SIMMODEL,
-    ("sim.rules.triage", "sim.model"): _SIMMODEL,
-    ("sim.rules.workforce", "sim.model"): _SIMMODEL,
-    ("sim.metrics.rates", "sim.model"): _SIMMODEL,
-    ("sim.services.acute_team", "sim.model"): _SIMMODEL,
-    ("sim.services.hospital", "sim.model"): _SIMMODEL,
-    ("sim.services.ooh", "sim.model"): _SIMMODEL,
-    ("sim.services.pathway", "sim.model"): _SIMMODEL,
-    ("sim.services.practice", "sim.model"): _SIMMODEL,
-    ("sim.services.sites", "sim.model"): _SIMMODEL,
-    ("sim.rules.admission", "sim.services.episode"): _EPISODE,
-    ("sim.rules.escalation", "sim.services.episode"): _EPISODE,
-    ("sim.rules.workforce", "sim.services.practice"): (
-        "the workforce rule moves GPs between services' Practice agents; the services redesign"
-    ),
-}
+# (importer, imported): known imports against the flow under ``if TYPE_CHECKING:`` (none left)
+TYPE_CHECKING_ALLOWED: dict[tuple[str, str], str] = {}
 
 # module cycles among run-time imports, each as its sorted modules, with its reason (none left)
 CYCLES_ALLOWED: dict[tuple[str, ...], str] = {}
@@ -353,3 +338,14 @@ def test_load_config_is_the_composition() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True", "True"], out.stdout + out.stderr
+
+
+def test_no_module_below_the_model_names_it() -> None:
+    """(4) Below ``sim.model`` nothing imports or names ``SimModel``: services and rules are handed
+    the narrow :class:`sim.world.World` (type-checking imports and docstrings included)."""
+    below = [m for m in MODULES if layer(m) < layer("sim.model")]
+    assert len(below) > 30
+    named = [m for m in below if "SimModel" in MODULES[m].read_text()]
+    assert not named, f"modules below the model that name SimModel: {named}"
+    imports = [imp for imp in IMPORTS if imp.importer in below and _within(imp.imported, "sim.model")]
+    assert not imports, imports

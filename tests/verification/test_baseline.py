@@ -118,7 +118,7 @@ def test_routine_requests_are_served_oldest_need_first(priority, first_served):
     model = Model()
     model.diaries = diaries
     requests = _requests([10, 10, 3])
-    offset = rule.book(requests, np.zeros(3, np.int64), np.full(3, GP, np.int8), np.full(3, 10.0), model)
+    offset, _ = rule.book(requests, np.zeros(3, np.int64), np.full(3, GP, np.int8), np.full(3, 10.0), model)
     assert list(np.flatnonzero(offset == 0)) == [first_served]
 
 
