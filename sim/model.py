@@ -69,6 +69,7 @@ from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
 from sim.config.schema import SimConfig
 from sim.demand import ControlSchedule, Requests, acute_episodes
 from sim.demand.controls import BACKLOG_DAYS
+from sim.demand.draws import draw_columns
 from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT, Recorder
 from sim.population import plan_year, project, synthesise
@@ -77,7 +78,7 @@ from sim.practice_day import PracticeDay
 from sim.rng import Streams
 from sim.rules.base import make_rules
 from sim.services.acute_team import AcuteTeam
-from sim.services.base import make_plugins, route_table
+from sim.services.base import make_plugins, route_table, services_of
 from sim.services.episode import EpisodeState
 from sim.services.followups import GPFollowUps
 from sim.services.general_practice import GeneralPractice
@@ -158,6 +159,8 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self.rules = make_rules(config.rules)
         for rule in self.rules.values():
             rule.setup(self)
+        # the episode draws the services and rules declare, by name (sim.demand.draws)
+        self.draw_columns = draw_columns([*services_of(self), *self.rules.values()])
         staff_practices(self)
         list_everyone(self)
         listed = self.rules["list_management"].listed(self)
@@ -308,6 +311,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
             d.day,
             cfg.population.frailty.frail_threshold,
             self.streams("demand.episodes"),
+            tuple(self.draw_columns),
         )
 
     def _step_care_seeking(self, d: Day) -> None:
@@ -372,6 +376,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
                 window=float(episodes.window[i]),
                 need_day=d.day,
                 occurrence=int(episodes.occurrence[i]),
+                columns=self.draw_columns,
             )
             self._episode_id += 1
             self.recorder.episodes.append(ep)

@@ -87,8 +87,10 @@ def acute_episodes(
     day: int,
     frail_threshold: float,
     rng: np.random.Generator,
+    names: tuple[str, ...],
 ) -> Episodes:
-    """Acute deteriorations with onset on ``day``, in order of onset. ``rng`` is the stream
+    """Acute deteriorations with onset on ``day``, in order of onset, each with the uniform
+    draws ``names`` (the services' and rules' declared draws). ``rng`` is the stream
     ``demand.episodes``: only its seed is used, every draw is keyed (see the module doc)."""
     keyed = KeyedDraws.from_generator(rng)
     ceilings = [_ceiling(cfg, spec) for spec in cfg.episode_groups.values()]
@@ -108,7 +110,7 @@ def acute_episodes(
         keep[mine] = factor / ceilings[g]
         gkey[mine] = name_key(name)
     occ = occurrence(person.astype(np.int64) * len(cfg.episode_groups) + group)  # same person, group
-    u = episode_uniforms(keyed, person, gkey, day, occ, 0, before=("keep", "onset", "severe"))
+    u = episode_uniforms(keyed, person, gkey, day, occ, 0, names, before=("keep", "onset", "severe"))
     kept = u[:, 0] < keep
     person, group, occ, head, u = person[kept], group[kept], occ[kept], u[kept, 1:3], u[kept, 3:]
     onset = day * MINUTES_PER_DAY + head[:, 0] * MINUTES_PER_DAY

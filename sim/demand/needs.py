@@ -82,7 +82,7 @@ class Episodes:
     group: np.ndarray  # int16, index into the configured episode groups
     severe: np.ndarray  # bool
     window: np.ndarray  # float64, minutes in which home or primary care can still prevent admission
-    u: np.ndarray  # float64 (n, N_UNIFORMS): the named draws of sim.demand.draws.DRAWS
+    u: np.ndarray  # float64 (n, draws): the named draws (sim.demand.draws)
     occurrence: np.ndarray  # int64: earlier episodes of the same person and group that day
 
     def __len__(self) -> int:

@@ -10,7 +10,6 @@ import numpy as np
 from sim.calendar import MINUTES_PER_DAY
 from sim.config.schema import AGE_BANDS
 from sim.config.validation import Validated, at_least
-from sim.demand.draws import U_ADMIT, U_STAY
 from sim.rules.base import Rule, register
 
 if TYPE_CHECKING:
@@ -22,6 +21,7 @@ class AdmissionRule(Rule):
     """Decides admission after the ED and the length of stay (minutes)."""
 
     family = "admission"
+    draws = ("admit", "stay")
 
     def decide(self, episode: EpisodeState, world: World) -> tuple[bool, float]:
         """Return (admitted, length of stay in minutes; 0 when not admitted)."""
@@ -59,7 +59,7 @@ class ByGroupProbability(AdmissionRule):
         if episode.severe and 0 < p < 1:
             odds = p / (1 - p) * self.params.severe_odds_ratio
             p = odds / (1 + odds)
-        if episode.readmission_of < 0 and episode.u[U_ADMIT] >= p:
+        if episode.readmission_of < 0 and episode.draw("admit") >= p:
             return False, 0.0
         mean = self.los[episode.band] * self.los_factor[episode.group]
-        return True, float(-np.log1p(-episode.u[U_STAY]) * mean)
+        return True, float(-np.log1p(-episode.draw("stay")) * mean)

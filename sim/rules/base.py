@@ -44,6 +44,7 @@ class Rule:
     family: ClassVar[str] = ""
     name: ClassVar[str] = ""
     Params: ClassVar[type] = NoParams
+    draws: ClassVar[tuple[str, ...]] = ()  # the episode draws it reads (``episode.draw(name)``)
 
     def __init__(self, params: Any) -> None:
         self.params = params

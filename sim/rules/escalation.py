@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from sim.calendar import MINUTES_PER_DAY
 from sim.config.organisation import GP
 from sim.config.validation import Validated, probability
-from sim.demand.draws import U_REFER
 from sim.rules.base import Rule, register
 
 if TYPE_CHECKING:
@@ -23,6 +22,7 @@ class EscalationRule(Rule):
     it, decides whether it goes to the acute team or the hospital (:meth:`refer`)."""
 
     family = "escalation"
+    draws = ("refer",)
 
     def route(self, episode: EpisodeState, world: World) -> str:
         """Return the first place the episode goes to: ``practice``, ``ooh``, ``acute`` or ``ed``."""
@@ -33,7 +33,7 @@ class EscalationRule(Rule):
         the acute team takes it when it exists and can treat the episode's group at home,
         with probability ``services.acute_function.refer_share``."""
         share = world.config.services.acute_function.refer_share
-        if world.services[ACUTE].can_treat(episode) and episode.u[U_REFER] < share:
+        if world.services[ACUTE].can_treat(episode) and episode.draw("refer") < share:
             return ACUTE
         return ED
 
@@ -81,7 +81,7 @@ class HomeCareToAcuteTeam(SameDayPracticeElseOOH):
         if (
             world.population.home_care[episode.person]
             and world.services[ACUTE].can_treat(episode)
-            and episode.u[U_REFER] < self.params.home_care_share
+            and episode.draw("refer") < self.params.home_care_share
         ):
             return ACUTE
         return super().route(episode, world)

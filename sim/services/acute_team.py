@@ -24,7 +24,7 @@ from sim.config.schema import AGE_BANDS, AcuteFunctionConfig
 from sim.config.services import scaled
 from sim.rules.escalation import ACUTE, ED, PRACTICE
 from sim.services.base import Service, register_service
-from sim.services.episode import U_HOME, U_IV, U_TREAT, U_VISIT, EpisodeState
+from sim.services.episode import EpisodeState
 from sim.services.queue import DutyHours, Servers
 from sim.services.station import duration_quantile
 
@@ -40,6 +40,7 @@ class AcuteTeam(Service):
     """The acute function of the area: its nurses, base and visits."""
 
     route = ACUTE
+    draws = ("visit", "home", "treat", "iv", "team_followup")
 
     def __init__(
         self, world: World, cfg: AcuteFunctionConfig, base: tuple[float, float], offset: float
@@ -103,29 +104,29 @@ class AcuteTeam(Service):
         now; returns True when the episode is treated at home."""
         env = self.world.env
         ep.passes("acute")
-        ep.team_visit, arrival = self._dispatch(env.now, ep.person, ep.u[U_VISIT], ASSESS)
+        ep.team_visit, arrival = self._dispatch(env.now, ep.person, ep.draw("visit"), ASSESS)
         self.referred[ep.team_visit] = referred
         yield env.timeout(arrival - env.now)
         in_time = arrival - ep.onset <= ep.window
-        treated = in_time and not ep.severe and ep.u[U_HOME] < self.treat[ep.group]
+        treated = in_time and not ep.severe and ep.draw("home") < self.treat[ep.group]
         if ep.route == "acute" and in_time and not ep.severe:  # called directly: the nurse treats, on the
             share = self.world.episode_groups[ep.group].primary_care_treatable  # GP's advice, what a GP
-            treated = treated or ep.u[U_TREAT] < share  # would have treated
+            treated = treated or ep.draw("treat") < share  # would have treated
 
-        if treated and ep.u[U_IV] < self.cfg.iv_share:
+        if treated and ep.draw("iv") < self.cfg.iv_share:
             travel = self.travel_minutes(ep.person)
-            visit = float(duration_quantile(self.cfg.visit, ep.u[U_VISIT]))
+            visit = float(duration_quantile(self.cfg.visit, ep.draw("visit")))
             for j in range(1, self.cfg.iv_visits + 1):
                 when = arrival + j * self.cfg.iv_interval_hours * MINUTES_PER_HOUR
                 self.servers.schedule(when, 2 * travel + visit, IV_VISIT, ep.person)
         return bool(treated)
 
-    def follow_up(self, ep: EpisodeState, u: float) -> float:
-        """A follow-up visit after discharge when ``u`` falls under the band's share; return the
-        nurse's arrival time (``inf`` when there is none)."""
-        if not self.available or u >= self.followup_share[ep.band]:
+    def follow_up(self, ep: EpisodeState) -> float:
+        """A follow-up visit after ``ep``'s discharge (now) when its draw ``team_followup`` falls
+        under the band's share; return the nurse's arrival time (``inf`` when there is none)."""
+        if not self.available or ep.draw("team_followup") >= self.followup_share[ep.band]:
             return np.inf
-        _, arrival = self._dispatch(self.world.env.now, ep.person, ep.u[U_VISIT], FOLLOWUP)
+        _, arrival = self._dispatch(self.world.env.now, ep.person, ep.draw("visit"), FOLLOWUP)
         return arrival
 
     def records(self) -> dict[str, np.ndarray]:

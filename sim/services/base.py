@@ -56,6 +56,7 @@ class Service(mesa.Agent):
     route: ClassVar[str] = ""  # the route name episodes use to reach this service ("": none)
     name: ClassVar[str] = ""  # the plug-in name (services.plugins.<name>); "" for core services
     Params: ClassVar[type] = NoParams
+    draws: ClassVar[tuple[str, ...]] = ()  # the episode draws it reads (``episode.draw(name)``)
 
     def __init__(self, world: World) -> None:
         super().__init__(world)  # type: ignore[arg-type]  # the world is the Mesa model that runs it

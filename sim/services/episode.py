@@ -13,31 +13,9 @@ Every episode ends in exactly one outcome:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-
-# the named draws of an episode are made by the demand (sim.demand.draws); re-exported here
-from sim.demand.draws import (  # noqa: F401
-    DRAWS,
-    N_UNIFORMS,
-    U_ADMIT,
-    U_ED_SERVICE,
-    U_GP_FOLLOWUP,
-    U_HOME,
-    U_IV,
-    U_OOH_CLINIC,
-    U_OOH_HOME,
-    U_OOH_TRIAGE,
-    U_READMIT,
-    U_REFER,
-    U_STAY,
-    U_TEAM_FOLLOWUP,
-    U_TREAT,
-    U_TRIAGE,
-    U_VISIT,
-    episode_uniforms,
-)
 
 OUTCOMES = ("home", "primary_care", "ed_discharged", "admitted", "died", "open")
 
@@ -53,7 +31,7 @@ class EpisodeState:
     severe: bool
     practice: int
     onset: float
-    u: np.ndarray  # the named draws, one column per name in DRAWS
+    u: np.ndarray  # the named draws, one column per name (see ``columns`` and :meth:`draw`)
     window: float = 0.0  # minutes in which home or primary care can still prevent an admission
     readmission_of: int = -1  # the episode whose discharge this readmission follows
     route: str = ""  # where the episode went first: practice, ooh, acute or ed
@@ -71,6 +49,16 @@ class EpisodeState:
     need_day: int = -1
     occurrence: int = 0
     generation: int = 0
+    columns: dict[str, int] = field(default_factory=dict)  # draw name -> column of ``u`` (shared)
+
+    def draw(self, name: str) -> float:
+        """The episode's uniform draw ``name``, keyed by its identity and the name (see
+        :mod:`sim.demand.draws`); a service or rule that reads it names it in its ``draws``."""
+        try:
+            return float(self.u[self.columns[name]])
+        except KeyError:
+            message = f"episode draw {name!r} is not declared: add it to the draws of its reader"
+            raise KeyError(message) from None
 
     def passes(self, service: str) -> None:
         """Note that the episode reached ``service``."""

@@ -18,7 +18,6 @@ import simpy
 from sim.config.organisation import GP
 from sim.rules.escalation import PRACTICE
 from sim.services.base import Service, register_service
-from sim.services.episode import U_TREAT
 
 if TYPE_CHECKING:
     from sim.services.episode import EpisodeState
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
 def treated_by_gp(ep: EpisodeState, now: float, treatable: float, factor: float = 1.0) -> bool:
     """Whether a GP who sees ``ep`` at time ``now`` treats it (within its window, by its draw
     under the group's treatable share ``treatable`` times ``factor``)."""
-    return now - ep.onset <= ep.window and ep.u[U_TREAT] < treatable * factor
+    return now - ep.onset <= ep.window and ep.draw("treat") < treatable * factor
 
 
 @register_service
@@ -35,6 +34,7 @@ class GeneralPractice(Service):
     """Same-day GP consultations of acute episodes at the patient's own practice."""
 
     route = PRACTICE
+    draws = ("treat",)
 
     def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
         """The GP sees ``ep`` now: treated in primary care, or referred on."""

@@ -27,17 +27,11 @@ import simpy
 from sim.calendar import MINUTES_PER_DAY
 from sim.config.schema import AGE_BANDS, HospitalConfig
 from sim.config.services import scaled
+from sim.demand.draws import episode_uniforms
 from sim.rng import name_key
 from sim.rules.escalation import ACUTE, ED
 from sim.services.base import Service, register_service, services_of
-from sim.services.episode import (
-    U_ED_SERVICE,
-    U_GP_FOLLOWUP,
-    U_READMIT,
-    U_TEAM_FOLLOWUP,
-    EpisodeState,
-    episode_uniforms,
-)
+from sim.services.episode import EpisodeState
 from sim.services.queue import Servers
 from sim.services.station import Station
 
@@ -82,6 +76,7 @@ class Hospital(Service):
     """The hospital: an emergency department, medical beds and discharge."""
 
     route = ED
+    draws = ("ed_service", "gp_followup", "readmit")
 
     def __init__(self, world: World, cfg: HospitalConfig, rng: np.random.Generator) -> None:
         super().__init__(world)
@@ -111,7 +106,7 @@ class Hospital(Service):
             ep.finish("died", env.now)
             return
         ep.passes("ed")
-        ep.ed_visit, _ = self.ed.queue.assign(env.now, self.ed.duration(ep.u[U_ED_SERVICE]), 0, ep.person)
+        ep.ed_visit, _ = self.ed.queue.assign(env.now, self.ed.duration(ep.draw("ed_service")), 0, ep.person)
         yield env.timeout(self.ed.queue.end[ep.ed_visit] - env.now)
         if not world.population.alive[ep.person]:
             ep.finish("died", env.now)
@@ -145,10 +140,10 @@ class Hospital(Service):
         """SimPy process body: follow-up after discharge and a possible readmission within 30 days."""
         world, env = self.world, self.world.env
         discharged = env.now
-        ep.followup_time = world.services[ACUTE].follow_up(ep, ep.u[U_TEAM_FOLLOWUP])
-        if ep.u[U_GP_FOLLOWUP] < self.gp_followup_share[ep.band]:
+        ep.followup_time = world.services[ACUTE].follow_up(ep)
+        if ep.draw("gp_followup") < self.gp_followup_share[ep.band]:
             world.followups.ask(ep, env.now)
-        target = -math.log1p(-ep.u[U_READMIT])
+        target = -math.log1p(-ep.draw("readmit"))
         rate, ratio = self.readmit_rate[ep.band], self.cfg.followup_hazard_ratio
         limit = self.cfg.followup_days * MINUTES_PER_DAY
 
@@ -182,7 +177,8 @@ class Hospital(Service):
         keyed = world.streams.keyed("demand.episodes")
         group = name_key(world.group_names[parent.group])
         generation = parent.generation + 1
-        u = episode_uniforms(keyed, person, group, parent.need_day, parent.occurrence, generation)
+        names = tuple(parent.columns)  # the same named draws, in the same columns
+        u = episode_uniforms(keyed, person, group, parent.need_day, parent.occurrence, generation, names)
         ep = EpisodeState(
             id=self._readmission_id,
             person=person,
@@ -197,6 +193,7 @@ class Hospital(Service):
             need_day=parent.need_day,
             occurrence=parent.occurrence,
             generation=generation,
+            columns=parent.columns,
         )
         self._readmission_id += 1
         world.recorder.episodes.append(ep)

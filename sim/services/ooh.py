@@ -30,7 +30,7 @@ from sim.config.schema import AGE_BANDS, OohConfig
 from sim.rng import KeyedDraws, expand
 from sim.rules.escalation import OOH, PRACTICE
 from sim.services.base import Service, register_service
-from sim.services.episode import U_OOH_CLINIC, U_OOH_HOME, U_OOH_TRIAGE, U_TRIAGE, EpisodeState
+from sim.services.episode import EpisodeState
 from sim.services.general_practice import treated_by_gp
 from sim.services.queue import MINUTES_PER_WEEK, DutyHours
 from sim.services.station import Station
@@ -61,6 +61,7 @@ class OutOfHours(Service):
     """The out-of-hours GP service of the area, with its three queues."""
 
     route = OOH
+    draws = ("ooh_triage", "triage", "ooh_home", "ooh_clinic", "treat")  # treat: see treated_by_gp
 
     def __init__(self, world: World, cfg: OohConfig, site: tuple[float, float], offset: float) -> None:
         super().__init__(world)
@@ -105,16 +106,16 @@ class OutOfHours(Service):
         before 08:00 on a weekday): the patient then turns to the day services."""
         env = self.world.env
         k, start = self.triage.queue.assign(
-            env.now, self.triage.duration(ep.u[U_OOH_TRIAGE]), EPISODE, ep.person
+            env.now, self.triage.duration(ep.draw("ooh_triage")), EPISODE, ep.person
         )
         yield env.timeout(self.triage.queue.end[k] - env.now)
         share = self.cfg.home_visit_share_frail if frail else self.cfg.home_visit_share
-        if ep.u[U_TRIAGE] < share:
+        if ep.draw("triage") < share:
             if not self.is_open(env.now):
                 return False
             pop = self.world.population
             travel = float(self.travel_minutes(pop.x[ep.person], pop.y[ep.person]))
-            visit = 2 * travel + self.cars.duration(ep.u[U_OOH_HOME])
+            visit = 2 * travel + self.cars.duration(ep.draw("ooh_home"))
             _, start = self.cars.queue.assign(env.now, visit, EPISODE, ep.person)
             yield env.timeout(start + travel - env.now)
             return True
@@ -122,7 +123,7 @@ class OutOfHours(Service):
             return False
         yield env.timeout(self.cfg.clinic_travel_minutes)
         k, start = self.clinic.queue.assign(
-            env.now, self.clinic.duration(ep.u[U_OOH_CLINIC]), EPISODE, ep.person
+            env.now, self.clinic.duration(ep.draw("ooh_clinic")), EPISODE, ep.person
         )
         yield env.timeout(start - env.now)
         return True
@@ -156,7 +157,7 @@ class OutOfHours(Service):
 
     def add_escalated(self, day: int, persons: np.ndarray, u: np.ndarray, pop: Population) -> None:
         """Place this evening's calls of unmet same-day requests; ``u`` holds each caller's
-        :data:`CALL_DRAWS` (keyed by the caller, see ``World._route_escalated``)."""
+        :data:`CALL_DRAWS` (keyed by the caller, see ``sim.acute_links``)."""
         if not self.cfg.enabled or len(persons) == 0:
             return
         evening = day * MINUTES_PER_DAY + self.cfg.weekday_from * MINUTES_PER_HOUR

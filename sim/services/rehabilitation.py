@@ -69,7 +69,7 @@ class Rehabilitation(Service):
         super().__init__(world)
         self.params = params
         self.share = np.array([params.share[b] for b in AGE_BANDS])
-        self.draws = world.streams.keyed("services.rehabilitation")  # keyed by the episode, by name
+        self.keyed = world.streams.keyed("services.rehabilitation")  # keyed by the episode, by name
         self.courses: list[tuple[float, int]] = []  # (time of discharge, age band)
 
     def discharge_visit(self, ep: EpisodeState) -> tuple[float, float] | None:
@@ -80,7 +80,7 @@ class Rehabilitation(Service):
         if p.groups and world.group_names[ep.group] not in p.groups:
             return None
         key = (ep.person, name_key(world.group_names[ep.group]), ep.need_day, ep.occurrence, ep.generation)
-        if self.draws.uniform("course", *key) >= self.share[ep.band]:
+        if self.keyed.uniform("course", *key) >= self.share[ep.band]:
             return None
         self.courses.append((world.env.now, ep.band))
         return p.start_days * MINUTES_PER_DAY, p.readmission_hazard_ratio

@@ -18,11 +18,11 @@ import pytest
 
 import sim
 from sim.config import config_hash
-from sim.demand import draws as draws_module
-from sim.demand.draws import DRAWS, episode_uniforms
+from sim.demand.draws import episode_uniforms
 from sim.model import SimModel
 from sim.output import write_tables
 from sim.rng import KeyedDraws, Streams, name_key, occurrence, stream_seed
+from sim.services.general_practice import GeneralPractice
 from sim.services.ooh import CALL, ESCALATED
 from tests.conftest import NO_AFTERCARE, small_config
 
@@ -254,10 +254,14 @@ def test_episode_draws_are_a_function_of_identity_and_name(baseline_and_houses):
     day = np.array([e.need_day for e in eps])
     occ = np.array([e.occurrence for e in eps])
     generation = np.array([e.generation for e in eps])
-    again = episode_uniforms(keyed, person, group, day, occ, generation)
+    again = episode_uniforms(keyed, person, group, day, occ, generation, tuple(model.draw_columns))
     np.testing.assert_array_equal(np.stack([e.u for e in eps]), again)
     first = [e for e in eps if e.generation == 0]
     assert all(int(e.onset // 1440) == e.need_day for e in first)
+
+
+# some names of episode draws (the services and rules declare theirs)
+DRAWS = ("treat", "admit", "stay", "triage", "home", "readmit", "visit", "iv", "refer")
 
 
 def test_a_new_draw_name_leaves_the_existing_draws_unchanged():
@@ -266,12 +270,12 @@ def test_a_new_draw_name_leaves_the_existing_draws_unchanged():
     keyed = Streams(2025, 0).keyed("demand.episodes")
     n = 500
     keys = (np.arange(n) % 97, name_key("copd"), np.arange(n) // 97, np.arange(n) % 2, 0)
-    before = episode_uniforms(keyed, *keys)
+    before = episode_uniforms(keyed, *keys, DRAWS)
     names = ("new_first", *DRAWS[:4], "new_middle", *DRAWS[4:], "new_last")
     after = episode_uniforms(keyed, *keys, names=names)
     for j, name in enumerate(DRAWS):
         np.testing.assert_array_equal(before[:, j], after[:, names.index(name)], err_msg=name)
-    part = episode_uniforms(keyed, *(k[::7] if np.ndim(k) else k for k in keys))
+    part = episode_uniforms(keyed, *(k[::7] if np.ndim(k) else k for k in keys), DRAWS)
     np.testing.assert_array_equal(part, before[::7])  # the batch around a key does not matter
     # the same numbers from a generator of the same stream, whatever its state
     rng = Streams(2025, 0)("demand.episodes")
@@ -285,20 +289,30 @@ def test_a_new_draw_name_leaves_the_existing_draws_unchanged():
 
 
 def test_a_new_episode_draw_changes_no_episode(monkeypatch):
-    """A model whose episodes carry one more named draw runs exactly as before: the same
-    episodes with the same draws and the same outcomes (before, one more column of the
-    positional block reshuffled every episode)."""
+    """A service that declares one more named draw (one that sorts first, so every column of
+    the block moves) leaves the run exactly as it was: the same episodes with the same draws,
+    read by name, and the same outcomes (before draws by name, one more column of a positional
+    block reshuffled every episode)."""
     before = simulate(size=4000, years=0.3)
-    monkeypatch.setattr(draws_module, "DRAWS", (*DRAWS, "a_new_draw"))
+    monkeypatch.setattr(GeneralPractice, "draws", ("a_new_draw", *GeneralPractice.draws))
     after = simulate(size=4000, years=0.3)
     assert len(before.recorder.episodes) > 30
-    assert all(len(e.u) == len(DRAWS) + 1 for e in after.recorder.episodes)
+    old, new = before.draw_columns, after.draw_columns
+    assert set(new) == {*old, "a_new_draw"} and new["a_new_draw"] == 0
     ta, tb = before.recorder.episode_table(), after.recorder.episode_table()
     for column in ta:
         np.testing.assert_array_equal(ta[column], tb[column], err_msg=column)
-    u_before = np.stack([e.u for e in before.recorder.episodes])
-    u_after = np.stack([e.u for e in after.recorder.episodes])
-    np.testing.assert_array_equal(u_before, u_after[:, : len(DRAWS)])
+    for a, b in zip(before.recorder.episodes, after.recorder.episodes, strict=True):
+        assert [a.draw(n) for n in old] == [b.draw(n) for n in old]
+
+
+def test_every_draw_read_is_declared_by_its_reader():
+    """An undeclared draw is an error that says what to do, not a silent wrong column."""
+    model = simulate(size=3000, years=0.1)
+    ep = model.recorder.episodes[0]
+    assert set(model.draw_columns) >= {"treat", "refer", "admit", "stay", "readmit", "visit"}
+    with pytest.raises(KeyError, match="not declared: add it to the draws"):
+        ep.draw("undeclared")
 
 
 # ------------------------------------------------------------------ parameters
