@@ -28,10 +28,10 @@ class AcutePathwayLinks:
     def _route_escalated(self: SimModel, persons: np.ndarray, day: int) -> None:
         """Unmet same-day requests taken elsewhere: the ED during the day, or the out-of-hours GP
         in the evening (the ED when there is no out-of-hours service).
-        Background out-of-hours calls come from their own stream (``demand.ooh``); each escalated
+        Background out-of-hours calls come from their own stream (``demand.ooh``, placed by the
+        service's daily step just before); each escalated
         call's draws are keyed by (person, day, occurrence) in ``demand.escalated``, so neither
         kind of call shifts the other's draws (common random numbers)."""
-        self.ooh.add_day(day, self.population, self.streams.keyed("demand.ooh"))
         draws = self.streams.keyed("demand.escalated")
         keys = (persons, day, occurrence(persons))
         u = draws.uniforms(("to_ed", "ed_time", "ed_service", *CALL_DRAWS), *keys)

@@ -41,7 +41,8 @@ At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), the ste
    ``demand.control_retry_days`` and stays overdue from its original due day. Booked GP
    follow-ups set the patient's follow-up time.
 10. **Escalation**: unmet same-day requests go on to the out-of-hours GP (evening) or the ED
-    (day), keyed by the request; the day's other out-of-hours calls are placed.
+    (day), keyed by the request; before them, each service takes its daily step (the
+    out-of-hours GP places the day's other calls).
 11. **Records**: requests, the access snapshot (days to the third available contact, on
     working days) and the controls still waiting (and how late).
 12. **Episodes start** as SimPy processes; each waits until its onset time and then runs in
@@ -51,7 +52,10 @@ At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), the ste
 13. **Daily series**: the Mesa ``DataCollector`` records the day's model-level series.
 
 Mesa's ``Model`` is the registry of provider agents and the home of the DataCollector,
-not a second clock: SimPy's ``env.now`` (minutes) is the only time.
+not a second clock: SimPy's ``env.now`` (minutes) is the only time. The services' lifecycle
+hooks (``setup`` before day 0, ``step`` each day, ``finish`` at the end, then ``kpis`` and
+``cost``) are called on Mesa's ``AgentSet`` of services (``do``, ``map``); see
+:mod:`sim.services.base`. Services and rules see the model only as a :class:`sim.world.World`.
 """
 
 from __future__ import annotations
@@ -160,7 +164,8 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         for rule in self.rules.values():
             rule.setup(self)
         # the episode draws the services and rules declare, by name (sim.demand.draws)
-        self.draw_columns = draw_columns([*services_of(self), *self.rules.values()])
+        self.draw_columns = draw_columns([*self.service_agents, *self.rules.values()])
+        self.service_agents.do("setup")
         staff_practices(self)
         list_everyone(self)
         listed = self.rules["list_management"].listed(self)
@@ -184,21 +189,24 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self.followups = GPFollowUps(self.calendar)  # GP follow-ups asked for at discharge
 
     def _create_services(self) -> None:
-        """The hospital, the out-of-hours GP, the acute team and the satellite clinic."""
+        """The services, as Mesa agents, in the order of their cost components: the own
+        practice's same-day GP, the out-of-hours GP, the acute team, the hospital, the satellite
+        clinic, then the plug-ins named in ``services.plugins``."""
         svc, geo = self.config.services, self.config.population.geography
         ref = svc.reference_population
         self.capacity_scale = self.config.population.size / ref if ref > 0 else 1.0
         hospital_site = (geo.hospital_distance_km, 0.0)
         offset = self.calendar.weekday(0) * MINUTES_PER_DAY
-        self.hospital = Hospital(self, svc.hospital, self.streams("hospital.ed.service"))
+        GeneralPractice(self)  # the own practice's same-day GP, as a step of the acute pathway
         self.ooh = OutOfHours(self, svc.ooh, hospital_site, offset)
         self.acute = AcuteTeam(self, svc.acute_function, acute_base(self, hospital_site), offset)
-        GeneralPractice(self)  # the own practice's same-day GP, as a step of the acute pathway
-        make_plugins(self, svc.plugins)  # plug-in services named in services.plugins
-        self.services = route_table(self)  # route name -> service, from Mesa's agents
+        self.hospital = Hospital(self, svc.hospital, self.streams("hospital.ed.service"))
         self.satellite = Satellite(
-            svc.satellite, svc.outpatient, hospital_site, largest_house(self.practices)
+            self, svc.satellite, svc.outpatient, hospital_site, largest_house(self.practices)
         )
+        make_plugins(self, svc.plugins)  # plug-in services named in services.plugins
+        self.service_agents = services_of(self)  # Mesa's AgentSet of every service
+        self.services = route_table(self)  # route name -> service, from Mesa's agents
 
     # ------------------------------------------------------------------ running
     def run(self, progress: Callable[[int], None] | None = None) -> Recorder:
@@ -211,7 +219,8 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         offered, used = self.diaries.today()
         self.recorder.close_day(self.diaries.day, offered, used)
         self.recorder.snapshot_population(self.calendar.total_days)
-        self.recorder.finish(self.hospital.ed.records())
+        self.service_agents.do("finish")
+        self.recorder.finish(self.hospital.final_ed)
         return self.recorder
 
     def warm_start_days(self) -> int:
@@ -344,6 +353,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
 
     def _step_escalation(self, d: Day) -> None:
         d.escalated = self._escalate_unmet(d.requests, d.status)
+        self.service_agents.do("step", d.day)  # each service's day (the out-of-hours GP's other calls)
         self._route_escalated(d.requests.person[d.escalated], d.day)
 
     def _step_records(self, d: Day) -> None:

@@ -7,7 +7,7 @@ the start and at the end of the measured period.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,7 +20,7 @@ from sim.metrics.rates import person_years as _person_years
 from sim.metrics.rates import rate as _rate
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
 from sim.population.dynamics import EVENT_NAMES
-from sim.services.base import services_of
+from sim.services.base import Service, services_of
 from sim.services.diary import ROLES
 
 if TYPE_CHECKING:
@@ -29,9 +29,15 @@ if TYPE_CHECKING:
 Row = tuple[str, str, float, str]
 
 
+COST_UNIT = "DKK per resident per year"
+
+
 def compute_kpis(model: SimModel) -> list[Row]:
-    """All KPIs of a finished run."""
+    """All KPIs of a finished run: those of general practice's and the episodes' records, then
+    each service's own (``kpis()``) and the cost of each service (``cost()``), looped over
+    Mesa's set of service agents."""
     requests = window_requests(model)
+    services = services_of(model)
     return [
         *population_kpis(model),
         *capacity_kpis(model, requests),
@@ -39,8 +45,19 @@ def compute_kpis(model: SimModel) -> list[Row]:
         *acute_kpis(model),
         *planned_care_kpis(model, requests),
         *practice_kpis(model, requests),
-        *(row for service in services_of(model) for row in service.kpis()),
+        *(row for rows in services.map("kpis") for row in rows),
+        *cost_kpis(model, services),
     ]
+
+
+def cost_kpis(model: SimModel, services: Iterable[Service]) -> Iterator[Row]:
+    """Cost per resident per year of each service with a cost component (in the order the
+    services were made), and their total."""
+    _, py = _person_years(model)
+    parts = {s.cost_component: s.cost() for s in services if s.cost_component}
+    for name, dkk in parts.items():
+        yield "cost_dkk_per_capita", name, _rate(dkk, py), COST_UNIT
+    yield "cost_dkk_per_capita", "total", _rate(sum(parts.values()), py), COST_UNIT
 
 
 def population_kpis(model: SimModel) -> Iterator[Row]:

@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.calendar import MINUTES_PER_DAY
+
 if TYPE_CHECKING:
+    from sim.calendar import Calendar
     from sim.world import World
 
 PER_65 = "per 1000 aged 65+ per year"
@@ -26,3 +29,27 @@ def person_years(world: World) -> tuple[np.ndarray, float]:
 def rate(num: float, den: float) -> float:
     """``num / den``, NaN when the denominator is not positive."""
     return float(num / den) if den > 0 else float("nan")
+
+
+def window_minutes(calendar: Calendar) -> tuple[float, float]:
+    """The measured period in minutes since day 0: [end of warm-up, end of run)."""
+    return calendar.warmup_days * MINUTES_PER_DAY, calendar.total_days * MINUTES_PER_DAY
+
+
+def inside(t: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Which times ``t`` fall in [lo, hi)."""
+    return (t >= lo) & (t < hi)
+
+
+def finite_mean(x: np.ndarray) -> float:
+    """The mean of the finite values of ``x`` (NaN when there are none)."""
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if len(x) else float("nan")
+
+
+def mean_over(daily: np.ndarray) -> float:
+    """The mean of a daily series over the measured period (its one value, exactly, when it
+    never changes)."""
+    if len(daily) == 0:
+        return float("nan")
+    return float(daily[0]) if np.all(daily == daily[0]) else float(daily.mean())

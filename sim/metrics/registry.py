@@ -49,7 +49,7 @@ OWNERS: dict[str, str] = {
     "acute_team": "the municipal acute team (sim/services/acute_team.py)",
     "hospital": "the emergency department, admissions and beds (sim/services/hospital.py)",
     "outpatient": "hospital outpatient controls, at the hospital or a satellite (sim/services/satellite.py)",
-    "costs": "unit costs times activity (services.costs; sim/metrics/acute_kpis.py)",
+    "costs": "unit costs times activity: each service's cost() (services.costs), summed in metrics/kpis.py",
 }
 
 

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from sim.calendar import MINUTES_PER_HOUR
+from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS, AcuteFunctionConfig
 from sim.config.services import scaled
+from sim.metrics.rates import PER_65, finite_mean, inside, person_years, rate, window_minutes
 from sim.rules.escalation import ACUTE, ED, PRACTICE
-from sim.services.base import Service, register_service
+from sim.services.base import Row, Service, register_service
 from sim.services.episode import EpisodeState
 from sim.services.queue import DutyHours, Servers
 from sim.services.station import duration_quantile
@@ -41,6 +42,7 @@ class AcuteTeam(Service):
 
     route = ACUTE
     draws = ("visit", "home", "treat", "iv", "team_followup")
+    cost_component = "acute_function"
 
     def __init__(
         self, world: World, cfg: AcuteFunctionConfig, base: tuple[float, float], offset: float
@@ -145,3 +147,41 @@ class AcuteTeam(Service):
         travel = km / self.cfg.speed_kmh * MINUTES_PER_HOUR
         rec["on_site"] = np.where(np.isnan(rec["start"]), np.nan, rec["start"] + travel)
         return rec
+
+    # ------------------------------------------------------------------ records, KPIs, cost
+    def finish(self) -> None:
+        """Keep the visits' records (:meth:`records`) and the age band of each visited person."""
+        self.final = self.records()
+        self.final["band"] = self.world.population.band[self.final["who"]]
+
+    def kpis(self) -> list[Row]:
+        """Visits to people aged 65+ per 1000 aged 65+ (all and by kind), response times of
+        assessments and the nurses' utilisation, over the measured period."""
+        world = self.world
+        lo, hi = window_minutes(world.calendar)
+        py_band, _ = person_years(world)
+        rec = self.final
+        seen = inside(rec["on_site"], lo, hi)
+        old = seen & (rec["band"] >= 1) if len(rec["who"]) else seen
+        py65 = py_band[1] + py_band[2]
+        kpi = "acute_team_visits_per_1000_65plus"
+        rows: list[Row] = [(kpi, "all", 1000.0 * rate(old.sum(), py65), PER_65)]
+        for k, kind in enumerate(VISIT_KINDS):
+            n = np.count_nonzero(old & (rec["kind"] == k))
+            rows.append((kpi, kind, 1000.0 * rate(n, py65), PER_65))
+        response = (rec["on_site"] - rec["request"])[seen & (rec["kind"] == ASSESS)]
+        p90 = float(np.percentile(response, 90)) if len(response) else float("nan")
+        rows.append(("acute_team_response_minutes_p90", "all", p90, "minutes"))
+        rows.append(("acute_team_response_minutes_mean", "all", finite_mean(response), "minutes"))
+        on_duty = self.nurse_hours_per_week * MINUTES_PER_HOUR * (hi - lo) / (7 * MINUTES_PER_DAY)
+        busy = rate(self.servers.busy_minutes(lo, hi), on_duty)
+        rows.append(("acute_team_utilisation", "all", busy, "share of nurse time"))
+        return rows
+
+    def cost(self) -> float:
+        """The nurses' full-time equivalents on the rota times their yearly cost, over the period."""
+        lo, hi = window_minutes(self.world.calendar)
+        cost = self.world.config.services.costs
+        years = (hi - lo) / MINUTES_PER_DAY / DAYS_PER_YEAR
+        nurse_fte = self.nurse_hours_per_week * 52 / cost.nurse_hours_per_fte
+        return nurse_fte * cost.acute_nurse_fte_per_year * years

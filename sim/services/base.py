@@ -10,6 +10,16 @@ services[route].handle(episode)``: it names no provider, so a new provider is a 
 Services are Mesa agents: the model finds the services of a run through Mesa's registry of
 agents (:func:`route_table`, :func:`services_of`), not through a list of its own.
 
+Lifecycle (every service, core or plug-in; the model calls each hook on all services through
+Mesa's ``AgentSet``): built before day 0 with the world; :meth:`Service.setup` once every
+service and rule exists; :meth:`Service.step` each day (in the day step "Escalation" of
+:mod:`sim.model`, after general practice's day); :meth:`Service.handle` for each episode routed
+to it; :meth:`Service.finish` when the run ends, to close its records; then :meth:`Service.kpis`
+(its own KPI rows, from its records over the measured period, each registered in
+:mod:`sim.metrics.registry`) and :meth:`Service.cost` (its cost over the measured period, one
+part of ``cost_dkk_per_capita``, named by :attr:`Service.cost_component`). No KPI reads a
+service's live state: what ``finish`` kept is what the KPIs read.
+
 A **plug-in service** is one module in ``sim/services/`` and one YAML block::
 
     services:
@@ -17,12 +27,10 @@ A **plug-in service** is one module in ``sim/services/`` and one YAML block::
         rehabilitation: {params: {share: 0.5}}
 
 Its class has a ``name`` (the key of the block), a frozen ``Params`` dataclass (the block's
-``params``, validated like a rule's) and any of the hooks the core calls: :meth:`Service.discharge_visit`
-(a visit after a hospital discharge that changes the readmission hazard) and
-:meth:`Service.kpis` (its own KPI rows, registered in :mod:`sim.metrics.registry`). The model
-builds every enabled plug-in before day 0 (:func:`make_plugins`); nothing else names it.
+``params``, validated like a rule's) and any of the hooks above, and :meth:`Service.discharge_visit`
+(a visit after a hospital discharge that changes the readmission hazard). The model builds every
+enabled plug-in before day 0 (:func:`make_plugins`); nothing else names it.
 """
-
 from __future__ import annotations
 
 from collections.abc import Generator
@@ -31,6 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 import simpy
+from mesa.agent import AgentSet
 
 from sim.config.discovery import import_modules
 from sim.config.validation import ConfigError, build
@@ -57,6 +66,7 @@ class Service(mesa.Agent):
     name: ClassVar[str] = ""  # the plug-in name (services.plugins.<name>); "" for core services
     Params: ClassVar[type] = NoParams
     draws: ClassVar[tuple[str, ...]] = ()  # the episode draws it reads (``episode.draw(name)``)
+    cost_component: ClassVar[str] = ""  # its group of the KPI cost_dkk_per_capita ("": no cost)
 
     def __init__(self, world: World) -> None:
         super().__init__(world)  # type: ignore[arg-type]  # the world is the Mesa model that runs it
@@ -76,9 +86,22 @@ class Service(mesa.Agent):
         after discharge, hazard ratio from then on), or None."""
         return None
 
+    def setup(self) -> None:
+        """Once before day 0, when every service and rule exists."""
+
+    def step(self, day: int) -> None:
+        """The service's part of day ``day`` (after general practice's booking and escalation)."""
+
+    def finish(self) -> None:
+        """When the run ends: close and keep the records the KPIs and the cost read."""
+
     def kpis(self) -> list[Row]:
         """The service's own KPI rows over the measured period (each registered by name)."""
         return []
+
+    def cost(self) -> float:
+        """The service's cost over the measured period in DKK (part :attr:`cost_component`)."""
+        return 0.0
 
 
 def register_service(cls: type[Service]) -> type[Service]:
@@ -120,9 +143,10 @@ def make_plugins(model: mesa.Model, plugins: dict[str, PluginConfig]) -> None:
         PLUGINS[name](model, params)
 
 
-def services_of(model: mesa.Model) -> list[Service]:
-    """Every service agent of ``model`` (core and plug-in), in the order they were made."""
-    return [a for t, agents in model.agents_by_type.items() if issubclass(t, Service) for a in agents]
+def services_of(model: mesa.Model) -> AgentSet:
+    """Every service agent of ``model`` (core and plug-in), in the order they were made, as a
+    Mesa ``AgentSet`` (``do``, ``map``, ``select``)."""
+    return model.agents.select(lambda agent: isinstance(agent, Service))
 
 
 def route_table(model: mesa.Model) -> dict[str, Service]:

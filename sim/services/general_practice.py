@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY
 from sim.config.organisation import GP
+from sim.metrics.rates import mean_over, window_minutes
 from sim.rules.escalation import PRACTICE
 from sim.services.base import Service, register_service
 
@@ -35,6 +37,7 @@ class GeneralPractice(Service):
 
     route = PRACTICE
     draws = ("treat",)
+    cost_component = "general_practice"
 
     def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
         """The GP sees ``ep`` now: treated in primary care, or referred on."""
@@ -47,3 +50,12 @@ class GeneralPractice(Service):
             return None
         return world.rules["escalation"].refer(ep, world)
         yield  # pragma: no cover - the consultation takes no modelled time here
+
+    def cost(self) -> float:
+        """The mean GP full-time equivalents at work over the measured days times their yearly
+        cost, over the period."""
+        world = self.world
+        lo, hi = window_minutes(world.calendar)
+        years = (hi - lo) / MINUTES_PER_DAY / DAYS_PER_YEAR
+        gp_fte = mean_over(world.recorder.gp_fte[int(lo // MINUTES_PER_DAY) : int(hi // MINUTES_PER_DAY)])
+        return gp_fte * world.config.services.costs.gp_fte_per_year * years

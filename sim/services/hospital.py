@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from sim.calendar import MINUTES_PER_DAY
+from sim.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS, HospitalConfig
 from sim.config.services import scaled
 from sim.demand.draws import episode_uniforms
+from sim.metrics.rates import PER_1000, finite_mean, inside, person_years, rate, window_minutes
 from sim.rng import name_key
 from sim.rules.escalation import ACUTE, ED
-from sim.services.base import Service, register_service, services_of
+from sim.services.base import Row, Service, register_service, services_of
 from sim.services.episode import EpisodeState
 from sim.services.queue import Servers
 from sim.services.station import Station
@@ -77,6 +78,7 @@ class Hospital(Service):
 
     route = ED
     draws = ("ed_service", "gp_followup", "readmit")
+    cost_component = "hospital"
 
     def __init__(self, world: World, cfg: HospitalConfig, rng: np.random.Generator) -> None:
         super().__init__(world)
@@ -198,3 +200,42 @@ class Hospital(Service):
         self._readmission_id += 1
         world.recorder.episodes.append(ep)
         return ep
+
+    # ------------------------------------------------------------------ records, KPIs, cost
+    def finish(self) -> None:
+        """Keep the ED's visits and, with limited beds, the beds' records."""
+        self.final_ed = self.ed.records()
+        self.final_beds = self.beds.records(self.world.env.now) if self.n_beds > 0 else None
+
+    def kpis(self) -> list[Row]:
+        """ED visits per 1000 a year and the mean ED wait; with limited beds, the mean wait for a
+        bed and the bed occupancy; over the measured period."""
+        world = self.world
+        lo, hi = window_minutes(world.calendar)
+        _, py = person_years(world)
+        ed = self.final_ed
+        visited = inside(ed["arrive"], lo, hi)
+        rows: list[Row] = [
+            ("ed_visits_per_1000", "all", 1000.0 * rate(visited.sum(), py), PER_1000),
+            ("ed_wait_minutes_mean", "all", finite_mean((ed["start"] - ed["arrive"])[visited]), "minutes"),
+        ]
+        if self.final_beds is not None:
+            rec = self.final_beds
+            waited = inside(rec["arrive"], lo, hi)
+            wait = finite_mean((rec["start"] - rec["arrive"])[waited]) / MINUTES_PER_HOUR
+            rows.append(("bed_wait_hours_mean", "all", wait, "hours"))
+            ep = world.recorder.episode_table()
+            start = np.clip(ep["bed_time"], lo, hi)
+            end = np.clip(np.where(np.isnan(ep["discharge_time"]), hi, ep["discharge_time"]), lo, hi)
+            all_stay = np.where(np.isnan(ep["bed_time"]), 0.0, end - start).sum()
+            occupancy = rate(all_stay, self.n_beds * (hi - lo))
+            rows.append(("bed_occupancy", "all", occupancy, "share of bed time"))
+        return rows
+
+    def cost(self) -> float:
+        """Admissions and ED visits in the measured period times their prices."""
+        lo, hi = window_minutes(self.world.calendar)
+        cost = self.world.config.services.costs
+        admissions = inside(self.world.recorder.episode_table()["admit_time"], lo, hi).sum()
+        ed_visits = inside(self.final_ed["arrive"], lo, hi).sum()
+        return admissions * cost.admission + ed_visits * cost.ed_visit

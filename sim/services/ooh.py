@@ -27,9 +27,10 @@ import simpy
 
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS, OohConfig
+from sim.metrics.rates import PER_1000, finite_mean, inside, person_years, rate, window_minutes
 from sim.rng import KeyedDraws, expand
 from sim.rules.escalation import OOH, PRACTICE
-from sim.services.base import Service, register_service
+from sim.services.base import Row, Service, register_service
 from sim.services.episode import EpisodeState
 from sim.services.general_practice import treated_by_gp
 from sim.services.queue import MINUTES_PER_WEEK, DutyHours
@@ -62,6 +63,7 @@ class OutOfHours(Service):
 
     route = OOH
     draws = ("ooh_triage", "triage", "ooh_home", "ooh_clinic", "treat")  # treat: see treated_by_gp
+    cost_component = "out_of_hours"
 
     def __init__(self, world: World, cfg: OohConfig, site: tuple[float, float], offset: float) -> None:
         super().__init__(world)
@@ -72,6 +74,44 @@ class OutOfHours(Service):
         self.triage = Station(env, "ooh_triage", cfg.triage, streams("ooh.triage"), self.hours, k)
         self.clinic = Station(env, "ooh_clinic", cfg.clinic, streams("ooh.clinic"), self.hours, k)
         self.cars = Station(env, "ooh_home", cfg.home_visit, streams("ooh.home_visit"), self.hours, k)
+
+    # ------------------------------------------------------------------ records, KPIs, cost
+    def finish(self) -> None:
+        """Serve every call that arrived before the end and keep the queues' records: ``all``
+        (every call's triage), ``clinic`` and ``home_visit``."""
+        now = self.world.env.now
+        stations = {"all": self.triage, "clinic": self.clinic, "home_visit": self.cars}
+        for station in stations.values():
+            station.queue.flush(now)
+        self.final = {name: station.records() for name, station in stations.items()}
+
+    def kpis(self) -> list[Row]:
+        """Contacts per 1000 a year (all, telephone only, clinic, home visit) and the mean wait
+        for telephone triage, of calls in the measured period."""
+        lo, hi = window_minutes(self.world.calendar)
+        _, py = person_years(self.world)
+        counts = {name: int(inside(rec["arrive"], lo, hi).sum()) for name, rec in self.final.items()}
+        counts["phone"] = counts["all"] - counts["clinic"] - counts["home_visit"]
+        rows = [
+            ("ooh_contacts_per_1000", name, 1000.0 * rate(counts[name], py), PER_1000)
+            for name in ("all", "phone", "clinic", "home_visit")
+        ]
+        triage = self.final["all"]
+        called = inside(triage["arrive"], lo, hi)
+        wait = finite_mean((triage["start"] - triage["arrive"])[called])
+        rows.append(("ooh_wait_minutes_mean", "all", wait, "minutes"))
+        return rows
+
+    def cost(self) -> float:
+        """Calls in the measured period times the price of a contact."""
+        lo, hi = window_minutes(self.world.calendar)
+        calls = inside(self.final["all"]["arrive"], lo, hi).sum()
+        return calls * self.world.config.services.costs.ooh_per_contact
+
+    def step(self, day: int) -> None:
+        """Place the day's other out-of-hours calls of the population (stream ``demand.ooh``)."""
+        world = self.world
+        self.add_day(day, world.population, world.streams.keyed("demand.ooh"))
 
     def is_open(self, t: float) -> bool:
         """True when the service takes calls at time ``t``."""

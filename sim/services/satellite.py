@@ -13,11 +13,18 @@ go to whichever of hospital and satellite is nearer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY
 from sim.config.schema import OutpatientConfig, SatelliteConfig
+from sim.metrics.rates import PER_1000, finite_mean, person_years, rate, window_minutes
 from sim.population.state import Population
+from sim.services.base import Row, Service
+
+if TYPE_CHECKING:
+    from sim.world import World
 
 HOSPITAL, SATELLITE = 0, 1
 SITES = ("hospital", "satellite")
@@ -36,16 +43,21 @@ class Visits:
     attended: np.ndarray
 
 
-class Satellite:
-    """Where outpatient controls take place, and whether patients come."""
+class Satellite(Service):
+    """Where outpatient controls take place, and whether patients come (a Mesa agent, not a
+    step of the acute pathway)."""
+
+    cost_component = "satellite"
 
     def __init__(
         self,
+        world: World,
         cfg: SatelliteConfig,
         outpatient: OutpatientConfig,
         hospital: tuple[float, float],
         site: tuple[float, float] | None,
     ) -> None:
+        super().__init__(world)
         self.cfg = cfg
         self.outpatient = outpatient
         self.hospital = hospital
@@ -82,3 +94,35 @@ class Satellite:
         km = np.where(site == SATELLITE, km_s, km_h)
         no_show = self.outpatient.no_show_share + self.outpatient.no_show_per_10km * km / 10
         return Visits(person, control, site, km, km_h, u >= no_show)
+
+    def kpis(self) -> list[Row]:
+        """Outpatient controls per 1000 a year by site, mean travel, travel saved by the satellite
+        and attendance, of the controls in the measured period (from the recorder's visits)."""
+        world = self.world
+        cal = world.calendar
+        _, py = person_years(world)
+        visits = [v for d, v in world.recorder.outpatient_visits if cal.in_window(d)]
+        if not visits:
+            return []
+        site = np.concatenate([v.site for v in visits])
+        km = np.concatenate([v.km for v in visits])
+        km_h = np.concatenate([v.km_hospital for v in visits])
+        attended = np.concatenate([v.attended for v in visits])
+        rows: list[Row] = [
+            ("outpatient_visits_per_1000", name, 1000.0 * rate(np.count_nonzero(site == k), py), PER_1000)
+            for k, name in enumerate(SITES)
+        ]
+        rows.append(("outpatient_travel_km_mean", "all", finite_mean(km), "km"))
+        saved = (km_h - km)[(site == SATELLITE) & attended].sum() * 2  # there and back
+        saved_rate = 1000.0 * rate(saved, py)
+        rows.append(("outpatient_travel_km_saved_per_1000", "all", saved_rate, f"km {PER_1000}"))
+        share = rate(attended.sum(), len(attended))
+        rows.append(("outpatient_attendance_share", "all", share, "share of controls"))
+        return rows
+
+    def cost(self) -> float:
+        """The satellite's sessions over the measured period times the price of a session."""
+        lo, hi = window_minutes(self.world.calendar)
+        years = (hi - lo) / MINUTES_PER_DAY / DAYS_PER_YEAR
+        session = self.world.config.services.costs.satellite_session
+        return self.cfg.sessions_per_week * 52 * session * years * self.open
