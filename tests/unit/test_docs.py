@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import types
 from pathlib import Path
@@ -65,7 +66,7 @@ def test_extending_doc_example_adds_a_service_without_touching_the_core() -> Non
     from sim.metrics import registry
     from sim.services import base
 
-    (block,) = _python_blocks(ROOT / "docs" / "extending.md")
+    (block,) = [b for b in _python_blocks(ROOT / "docs" / "extending.md") if "phone_call" in b]
     block = block.replace('"population.size=5000", "years=0.5"', '"population.size=2000", "years=0.1"')
     try:
         module = _exec_as_module(block, "extending_example")
@@ -76,3 +77,19 @@ def test_extending_doc_example_adds_a_service_without_touching_the_core() -> Non
         base.PLUGINS.pop("phone_call", None)
         registry.KPIS.pop("phone_calls", None)
         registry.OWNERS.pop("phone_call", None)
+
+
+def test_extending_doc_example_adds_a_need_type_without_code(tmp_path) -> None:
+    """docs/extending.md: a new episode group from config alone gets its episodes and its KPI row;
+    its YAML form, saved as a scenario file, composes into the same group."""
+    doc = (ROOT / "docs" / "extending.md").read_text()
+    (block,) = [b for b in _python_blocks(ROOT / "docs" / "extending.md") if "EpisodeGroupConfig" in b]
+    block = block.replace('"population.size=5000", "years=0.5"', '"population.size=4000", "years=0.3"')
+    module = _exec_as_module(block, "extending_need_example")
+    assert len(module.falls_row) == 1 and float(module.falls_row.value.iloc[0]) >= 0.0
+    (yaml_block,) = re.findall(r"```yaml\n(# @package _global_\ndemand:.*?)```", doc, flags=re.S)
+    configs = tmp_path / "configs"
+    shutil.copytree(ROOT / "configs", configs)
+    (configs / "scenario" / "falls.yaml").write_text(yaml_block)
+    composed = sim.load_config(["scenario=falls"], config_dir=str(configs))
+    assert composed.demand.episode_groups["fall_no_fracture"] == module.falls
