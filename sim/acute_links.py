@@ -36,9 +36,10 @@ class AcutePathwayLinks:
         keys = (persons, day, occurrence(persons))
         u = draws.uniforms(("to_ed", "ed_time", "ed_service", *CALL_DRAWS), *keys)
         to_ed = u[:, 0] < self.config.services.ooh.escalated_to_ed_share
-        if not self.config.services.ooh.enabled:
+        if self.ooh is None or not self.config.services.ooh.enabled:
             to_ed[:] = True
-        self.ooh.add_escalated(day, persons[~to_ed], u[~to_ed, 3:], self.population)
+        if self.ooh is not None:
+            self.ooh.add_escalated(day, persons[~to_ed], u[~to_ed, 3:], self.population)
         lo, hi = ESCALATED_ED_HOURS
         times = day * MINUTES_PER_DAY + (lo + u[to_ed, 1] * (hi - lo)) * MINUTES_PER_HOUR
         minutes = self.hospital.ed.durations(u[to_ed, 2])

@@ -82,16 +82,14 @@ from sim.practice_day import PracticeDay
 from sim.rng import Streams
 from sim.rules.base import make_rules
 from sim.services.acute_team import AcuteTeam
-from sim.services.base import make_plugins, route_table, services_of
+from sim.services.base import make_plugins, make_providers, route_table, services_of
 from sim.services.episode import EpisodeState
 from sim.services.followups import GPFollowUps
-from sim.services.general_practice import GeneralPractice
 from sim.services.hospital import Hospital
 from sim.services.ooh import OutOfHours
 from sim.services.pathway import episode
 from sim.services.practice import Practice, build_diaries, create_practices, fit_capacity_to_lists
 from sim.services.satellite import Satellite
-from sim.services.sites import acute_base, largest_house
 from sim.services.staffing import list_everyone, list_newcomers, staff_practices, yearly_staffing
 
 # The steps of one simulated day, in order: (name in the module docstring, method). A test checks
@@ -179,7 +177,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
                 "population|80+": lambda m: len(m.population.alive_by_band()[2]),
                 "ed_queue|all": lambda m: m.hospital.ed.queue_length(),
                 "beds_occupied|all": lambda m: m.hospital.in_bed,
-                "ooh_queue|all": lambda m: m.ooh.triage.queue_length(),
+                "ooh_queue|all": lambda m: m.ooh.triage.queue_length() if m.ooh else 0,
             }
         )
         self._ticks = set(self.calendar.tick_days())
@@ -189,24 +187,21 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self.followups = GPFollowUps(self.calendar)  # GP follow-ups asked for at discharge
 
     def _create_services(self) -> None:
-        """The services, as Mesa agents, in the order of their cost components: the own
-        practice's same-day GP, the out-of-hours GP, the acute team, the hospital, the satellite
-        clinic, then the plug-ins named in ``services.plugins``."""
-        svc, geo = self.config.services, self.config.population.geography
+        """The services, as Mesa agents: the core services named in ``services.providers``, in
+        that order (the order of their cost components), then the plug-ins named in
+        ``services.plugins``. Each is built from its own config block."""
+        svc = self.config.services
         ref = svc.reference_population
         self.capacity_scale = self.config.population.size / ref if ref > 0 else 1.0
-        hospital_site = (geo.hospital_distance_km, 0.0)
-        offset = self.calendar.weekday(0) * MINUTES_PER_DAY
-        GeneralPractice(self)  # the own practice's same-day GP, as a step of the acute pathway
-        self.ooh = OutOfHours(self, svc.ooh, hospital_site, offset)
-        self.acute = AcuteTeam(self, svc.acute_function, acute_base(self, hospital_site), offset)
-        self.hospital = Hospital(self, svc.hospital, self.streams("hospital.ed.service"))
-        self.satellite = Satellite(
-            self, svc.satellite, svc.outpatient, hospital_site, largest_house(self.practices)
-        )
-        make_plugins(self, svc.plugins)  # plug-in services named in services.plugins
+        make_providers(self, svc.providers)
+        make_plugins(self, svc.plugins)
         self.service_agents = services_of(self)  # Mesa's AgentSet of every service
         self.services = route_table(self)  # route name -> service, from Mesa's agents
+        named = {s.name: s for s in self.service_agents}
+        self.hospital: Hospital = named["hospital"]  # the model's own links to the core services
+        self.satellite: Satellite = named["satellite"]
+        self.ooh: OutOfHours | None = named.get("out_of_hours")  # None: not in services.providers
+        self.acute: AcuteTeam | None = named.get("acute_function")
 
     # ------------------------------------------------------------------ running
     def run(self, progress: Callable[[int], None] | None = None) -> Recorder:

@@ -213,10 +213,20 @@ class PluginConfig(Validated):
     params: dict[str, Any] = field(default_factory=dict)
 
 
+# The core services a run may have, in the order of their cost components (``sim/services``
+# registers a class under each name); the model needs the first of each pair below.
+CORE_SERVICES = ("general_practice", "out_of_hours", "acute_function", "hospital", "satellite")
+REQUIRED_SERVICES = ("general_practice", "hospital", "satellite")
+
+
 @dataclass(frozen=True)
 class ServicesConfig(Validated):
     """Services outside general practice."""
 
+    # the core services of the run, built in this order (general practice's same-day GP, the
+    # hospital and the outpatient/satellite clinic are needed; without out_of_hours or
+    # acute_function the episodes that would go there go to the ED)
+    providers: list[str] = field(default_factory=lambda: list(CORE_SERVICES))
     reference_population: int = non_negative(0)  # > 0: server, bed and nurse counts are for this many
     # residents and scale with the population size (at least one where the count is above 0)
     hospital: HospitalConfig = field(default_factory=HospitalConfig)
@@ -227,3 +237,13 @@ class ServicesConfig(Validated):
     costs: CostConfig = field(default_factory=CostConfig)
     # plug-in services by registered name (services.plugins.rehabilitation: {params: {...}})
     plugins: dict[str, PluginConfig] = field(default_factory=dict)
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        for name in self.providers:
+            if name not in CORE_SERVICES:
+                yield "providers", f"unknown service {name!r} (known: {', '.join(CORE_SERVICES)})"
+        if len(set(self.providers)) < len(self.providers):
+            yield "providers", f"a service is listed twice ({', '.join(self.providers)})"
+        missing = [name for name in REQUIRED_SERVICES if name not in self.providers]
+        if missing:
+            yield "providers", f"the model needs {', '.join(missing)} (got {', '.join(self.providers)})"

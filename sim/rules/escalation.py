@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 PRACTICE, OOH, ACUTE, ED = "practice", "ooh", "acute", "ed"
 
 
+def team_can_treat(world: World, episode: EpisodeState) -> bool:
+    """Whether the acute team exists and could treat ``episode`` at home."""
+    team = world.services.get(ACUTE)
+    return team is not None and team.can_treat(episode)
+
+
 class EscalationRule(Rule):
     """Routes an acute episode at its onset (:meth:`route`) and, when the first GP cannot treat
     it, decides whether it goes to the acute team or the hospital (:meth:`refer`)."""
@@ -33,7 +39,7 @@ class EscalationRule(Rule):
         the acute team takes it when it exists and can treat the episode's group at home,
         with probability ``services.acute_function.refer_share``."""
         share = world.config.services.acute_function.refer_share
-        if world.services[ACUTE].can_treat(episode) and episode.draw("refer") < share:
+        if team_can_treat(world, episode) and episode.draw("refer") < share:
             return ACUTE
         return ED
 
@@ -59,7 +65,8 @@ class SameDayPracticeElseOOH(EscalationRule):
                 minutes = practice.spec.diary.gp_minutes.in_person
                 if world.diaries.free_now(episode.practice, GP, minutes):
                     return PRACTICE
-        return OOH if world.services[OOH].is_open(now) else ED
+        ooh = world.services.get(OOH)
+        return OOH if ooh is not None and ooh.is_open(now) else ED
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ class HomeCareToAcuteTeam(SameDayPracticeElseOOH):
     def route(self, episode: EpisodeState, world: World) -> str:
         if (
             world.population.home_care[episode.person]
-            and world.services[ACUTE].can_treat(episode)
+            and team_can_treat(world, episode)
             and episode.draw("refer") < self.params.home_care_share
         ):
             return ACUTE
@@ -106,4 +113,5 @@ class AlwaysAcute(EscalationRule):
     name = "acute_only"
 
     def route(self, episode: EpisodeState, world: World) -> str:
-        return ACUTE if world.services[ACUTE].available else ED
+        team = world.services.get(ACUTE)
+        return ACUTE if team is not None and team.available else ED

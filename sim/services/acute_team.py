@@ -27,6 +27,7 @@ from sim.rules.escalation import ACUTE, ED, PRACTICE
 from sim.services.base import Row, Service, register_service
 from sim.services.episode import EpisodeState
 from sim.services.queue import DutyHours, Servers
+from sim.services.sites import acute_base, hospital_site, week_offset
 from sim.services.station import duration_quantile
 
 if TYPE_CHECKING:
@@ -41,8 +42,15 @@ class AcuteTeam(Service):
     """The acute function of the area: its nurses, base and visits."""
 
     route = ACUTE
+    name, core = "acute_function", True
     draws = ("visit", "home", "treat", "iv", "team_followup")
     cost_component = "acute_function"
+
+    @classmethod
+    def from_config(cls, world: World) -> AcuteTeam:
+        """From ``services.acute_function``, at its base (town, largest health house or hospital)."""
+        base = acute_base(world, hospital_site(world))
+        return cls(world, world.config.services.acute_function, base, week_offset(world))
 
     def __init__(
         self, world: World, cfg: AcuteFunctionConfig, base: tuple[float, float], offset: float

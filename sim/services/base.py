@@ -8,7 +8,10 @@ services[route].handle(episode)``: it names no provider, so a new provider is a 
 :class:`Service` subclass with its route, registered with :func:`register_service`.
 
 Services are Mesa agents: the model finds the services of a run through Mesa's registry of
-agents (:func:`route_table`, :func:`services_of`), not through a list of its own.
+agents (:func:`route_table`, :func:`services_of`), not through a list of its own. Which services
+exist comes from YAML: the **core services** (``core = True``) are registered by ``name`` and
+built, in order, from the list ``services.providers``, each by its :meth:`Service.from_config`
+from its own config block (:func:`make_providers`); plug-ins from ``services.plugins``.
 
 Lifecycle (every service, core or plug-in; the model calls each hook on all services through
 Mesa's ``AgentSet``): built before day 0 with the world; :meth:`Service.setup` once every
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
 
 SERVICES: dict[str, type[Service]] = {}  # route name -> the service class that handles it
 PLUGINS: dict[str, type[Service]] = {}  # plug-in name -> its service class
+PROVIDERS: dict[str, type[Service]] = {}  # core service name (services.providers) -> its class
 Row = tuple[str, str, float, str]  # a KPI row: metric, group, value, unit
 
 
@@ -63,7 +67,9 @@ class Service(mesa.Agent):
     """A provider an acute episode can be routed to, by the name in :attr:`route`."""
 
     route: ClassVar[str] = ""  # the route name episodes use to reach this service ("": none)
-    name: ClassVar[str] = ""  # the plug-in name (services.plugins.<name>); "" for core services
+    # its name: a core service's in services.providers (core = True), a plug-in's in services.plugins
+    name: ClassVar[str] = ""
+    core: ClassVar[bool] = False
     Params: ClassVar[type] = NoParams
     draws: ClassVar[tuple[str, ...]] = ()  # the episode draws it reads (``episode.draw(name)``)
     cost_component: ClassVar[str] = ""  # its group of the KPI cost_dkk_per_capita ("": no cost)
@@ -86,6 +92,11 @@ class Service(mesa.Agent):
         after discharge, hazard ratio from then on), or None."""
         return None
 
+    @classmethod
+    def from_config(cls, world: World) -> Service:
+        """Build the core service from its block of ``world.config.services`` (core services)."""
+        raise NotImplementedError(f"{cls.__name__} is not a core service")
+
     def setup(self) -> None:
         """Once before day 0, when every service and rule exists."""
 
@@ -105,11 +116,11 @@ class Service(mesa.Agent):
 
 
 def register_service(cls: type[Service]) -> type[Service]:
-    """Class decorator: make ``cls`` the service of route ``cls.route`` and/or the plug-in
-    ``cls.name``."""
+    """Class decorator: make ``cls`` the service of route ``cls.route`` and the core service or
+    plug-in ``cls.name``."""
     if not cls.route and not cls.name:
-        raise TypeError(f"{cls.__name__} has neither a route nor a plug-in name")
-    for key, table in ((cls.route, SERVICES), (cls.name, PLUGINS)):
+        raise TypeError(f"{cls.__name__} has neither a route nor a name")
+    for key, table in ((cls.route, SERVICES), (cls.name, PROVIDERS if cls.core else PLUGINS)):
         if key and key in table and table[key] is not cls:
             raise TypeError(f"{key!r} is registered to {table[key].__name__} already")
         if key:
@@ -135,6 +146,14 @@ def plugin_params(plugins: dict[str, PluginConfig]) -> dict[str, Any]:
         if block.enabled:
             out[name] = build(cls.Params, block.params, f"services.plugins.{name}.params")
     return out
+
+
+def make_providers(world: World, providers: list[str]) -> None:
+    """Build the core services named in ``providers`` (``services.providers``), in that order,
+    each from its own config block."""
+    discover()
+    for name in providers:
+        PROVIDERS[name].from_config(world)
 
 
 def make_plugins(model: mesa.Model, plugins: dict[str, PluginConfig]) -> None:

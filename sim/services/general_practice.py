@@ -23,6 +23,7 @@ from sim.services.base import Service, register_service
 
 if TYPE_CHECKING:
     from sim.services.episode import EpisodeState
+    from sim.world import World
 
 
 def treated_by_gp(ep: EpisodeState, now: float, treatable: float, factor: float = 1.0) -> bool:
@@ -36,8 +37,13 @@ class GeneralPractice(Service):
     """Same-day GP consultations of acute episodes at the patient's own practice."""
 
     route = PRACTICE
+    name, core = "general_practice", True
     draws = ("treat",)
     cost_component = "general_practice"
+
+    @classmethod
+    def from_config(cls, world: World) -> GeneralPractice:
+        return cls(world)
 
     def handle(self, ep: EpisodeState) -> Generator[simpy.Event, None, str | None]:
         """The GP sees ``ep`` now: treated in primary care, or referred on."""

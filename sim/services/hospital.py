@@ -77,8 +77,14 @@ class Hospital(Service):
     """The hospital: an emergency department, medical beds and discharge."""
 
     route = ED
+    name, core = "hospital", True
     draws = ("ed_service", "gp_followup", "readmit")
     cost_component = "hospital"
+
+    @classmethod
+    def from_config(cls, world: World) -> Hospital:
+        """From ``services.hospital``; ED service times from the stream ``hospital.ed.service``."""
+        return cls(world, world.config.services.hospital, world.streams("hospital.ed.service"))
 
     def __init__(self, world: World, cfg: HospitalConfig, rng: np.random.Generator) -> None:
         super().__init__(world)
@@ -142,7 +148,8 @@ class Hospital(Service):
         """SimPy process body: follow-up after discharge and a possible readmission within 30 days."""
         world, env = self.world, self.world.env
         discharged = env.now
-        ep.followup_time = world.services[ACUTE].follow_up(ep)
+        team = world.services.get(ACUTE)
+        ep.followup_time = team.follow_up(ep) if team is not None else np.inf
         if ep.draw("gp_followup") < self.gp_followup_share[ep.band]:
             world.followups.ask(ep, env.now)
         target = -math.log1p(-ep.draw("readmit"))

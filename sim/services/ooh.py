@@ -34,6 +34,7 @@ from sim.services.base import Row, Service, register_service
 from sim.services.episode import EpisodeState
 from sim.services.general_practice import treated_by_gp
 from sim.services.queue import MINUTES_PER_WEEK, DutyHours
+from sim.services.sites import hospital_site, week_offset
 from sim.services.station import Station
 
 if TYPE_CHECKING:
@@ -62,8 +63,14 @@ class OutOfHours(Service):
     """The out-of-hours GP service of the area, with its three queues."""
 
     route = OOH
+    name, core = "out_of_hours", True
     draws = ("ooh_triage", "triage", "ooh_home", "ooh_clinic", "treat")  # treat: see treated_by_gp
     cost_component = "out_of_hours"
+
+    @classmethod
+    def from_config(cls, world: World) -> OutOfHours:
+        """At the hospital site, open by ``services.ooh``."""
+        return cls(world, world.config.services.ooh, hospital_site(world), week_offset(world))
 
     def __init__(self, world: World, cfg: OohConfig, site: tuple[float, float], offset: float) -> None:
         super().__init__(world)

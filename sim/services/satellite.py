@@ -21,7 +21,8 @@ from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY
 from sim.config.schema import OutpatientConfig, SatelliteConfig
 from sim.metrics.rates import PER_1000, finite_mean, person_years, rate, window_minutes
 from sim.population.state import Population
-from sim.services.base import Row, Service
+from sim.services.base import Row, Service, register_service
+from sim.services.sites import hospital_site, largest_house
 
 if TYPE_CHECKING:
     from sim.world import World
@@ -43,11 +44,20 @@ class Visits:
     attended: np.ndarray
 
 
+@register_service
 class Satellite(Service):
     """Where outpatient controls take place, and whether patients come (a Mesa agent, not a
     step of the acute pathway)."""
 
+    name, core = "satellite", True
     cost_component = "satellite"
+
+    @classmethod
+    def from_config(cls, world: World) -> Satellite:
+        """From ``services.satellite`` and ``services.outpatient``, in the largest health house."""
+        svc = world.config.services
+        site = largest_house(world.practices)
+        return cls(world, svc.satellite, svc.outpatient, hospital_site(world), site)
 
     def __init__(
         self,

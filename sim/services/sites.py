@@ -5,12 +5,24 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from sim.calendar import MINUTES_PER_DAY
+
 if TYPE_CHECKING:
     from sim.services.practice import Practice
     from sim.world import World
 
 log = logging.getLogger(__name__)
 TOWN_CENTRE = (0.0, 0.0)
+
+
+def hospital_site(world: World) -> tuple[float, float]:
+    """The hospital: ``population.geography.hospital_distance_km`` east of the town centre."""
+    return (world.config.population.geography.hospital_distance_km, 0.0)
+
+
+def week_offset(world: World) -> float:
+    """Minutes from the start of the week (Monday 00:00) to day 0, for weekly duty hours."""
+    return world.calendar.weekday(0) * MINUTES_PER_DAY
 
 
 def largest_house(practices: list[Practice]) -> tuple[float, float] | None:

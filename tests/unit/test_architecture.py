@@ -17,7 +17,7 @@ Layers (a module may import its own layer and those below; more specific entries
   3   ``sim.world`` and the state it names:           what a rule or service may read and use: the
       ``sim.services.base``, ``.practice``,           ``World`` protocol, the ``Service`` base class,
       ``.diary``, ``.episode``, ``.followups``,       practices, diaries, an episode's state, the
-      ``.satellite``, ``.lists``,                     follow-ups asked for, outpatient visits, patient
+      ``.satellite``, ``.lists``, ``.sites``,         follow-ups asked for, outpatient visits, patient
       ``sim.metrics.records``,                        lists; the records services write; the KPI
       ``sim.metrics.registry``, ``.rates``            registry and rate denominators
   4   ``sim.rules``                                   pluggable decisions, consulted by the services
@@ -70,6 +70,7 @@ LAYERS = {
     "sim.services.followups": 3,
     "sim.services.satellite": 3,
     "sim.services.lists": 3,
+    "sim.services.sites": 3,
     "sim.metrics.records": 3,
     "sim.metrics.registry": 3,
     "sim.metrics.rates": 3,
