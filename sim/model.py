@@ -214,6 +214,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         offered, used = self.diaries.today()
         self.recorder.close_day(self.diaries.day, offered, used)
         self.recorder.snapshot_population(self.calendar.total_days)
+        self.recorder.end = self.run_end()
         self.service_agents.do("finish")
         self.recorder.finish(self.hospital.final_ed)
         return self.recorder

@@ -14,7 +14,7 @@ import numpy as np
 from sim.demand import Requests, practice_requests
 from sim.demand.controls import NONE
 from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK, request_keys
-from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
+from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT, PracticeAtEnd, RunEnd
 from sim.services.diary import GP
 
 if TYPE_CHECKING:
@@ -99,6 +99,33 @@ class PracticeDay:
         seen_day[status != BOOKED] = NONE
         ctl = np.flatnonzero(requests.control >= 0)
         self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen_day[ctl])
+
+    def run_end(self: SimModel) -> RunEnd:
+        """What the run leaves for the KPIs of general practice: each practice as it ended (its
+        staff, hours, equipment, whether it was shut or closed to new patients, its list) and the
+        population arrays; the list rule is asked here, once, not by the KPIs."""
+        lists = self.rules["list_management"]
+        listed, open_to_new, n_units = lists.listed(self), lists.open_to_new(self), self.diaries.n_units()
+        practices = [
+            PracticeAtEnd(
+                index=p.index,
+                kind=p.kind,
+                x=p.x,
+                y=p.y,
+                gp_fte=p.gp_fte,
+                gp_ages=p.gp_ages.copy(),
+                working_share=p.working_share,
+                open_hours=p.open_hours.copy(),
+                equipment=tuple(p.spec.equipment),
+                closed=bool(self.diaries.closed[p.index]),
+                open_to_new=bool(open_to_new[p.index]),
+                listed=float(listed[p.index]),
+                n_units=int(n_units[p.index]),
+            )
+            for p in self.practices
+        ]
+        kept = (self.controls.names, self.config, self.satellite.nearest_with)
+        return RunEnd(self.population, practices, *kept)
 
     def needs_put_off(self: SimModel) -> int:
         """Needs put off by the care-seeking rule and not yet taken to the practice."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.calendar import MINUTES_PER_DAY
+from sim.metrics.practice_kpis import end_of
 from sim.metrics.rates import PER_65, inside, person_years, rate, window_minutes
 from sim.services.episode import OUTCOMES
 from sim.services.hospital import READMISSION_DAYS
@@ -67,8 +68,8 @@ def admission_kpis(model: SimModel, ep: dict[str, np.ndarray]) -> Iterator[Row]:
 def gp_decile_ratio(model: SimModel, ep: dict[str, np.ndarray], avoidable: np.ndarray) -> float:
     """Best-to-worst spread between GP practices: the 90th over the 10th percentile of the share
     of a practice's listed 65+ with an avoidable admission (calibration avoidable_by_gp_decile)."""
-    pop = model.population
-    n = len(model.practices)
+    pop = end_of(model).population
+    n = len(end_of(model).practices)
     listed = pop.alive & (pop.band >= 1) & (pop.practice >= 0)
     denom = np.bincount(pop.practice[listed], minlength=n).astype(float)
     who = ep["person"][avoidable].astype(np.int64)

@@ -15,7 +15,7 @@ import numpy as np
 from sim.calendar import MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS
 from sim.metrics.acute_kpis import acute_kpis
-from sim.metrics.practice_kpis import practice_access_hours, practice_kpis
+from sim.metrics.practice_kpis import end_of, practice_access_hours, practice_kpis
 from sim.metrics.rates import person_years as _person_years
 from sim.metrics.rates import rate as _rate
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
@@ -88,7 +88,7 @@ AGE_GROUP_TOP = 95  # lower edge of the open top group (``95+``)
 
 def population_by_age(model: SimModel) -> Iterator[Row]:
     """Living residents at the end by sex and five-year age group (groups ``M:65-69``, ``F:95+``)."""
-    pop = model.population
+    pop = end_of(model).population
     age = np.clip(pop.age_on(model.calendar.total_days)[pop.alive], 0, None)
     index = np.minimum(age // AGE_GROUP_YEARS, AGE_GROUP_TOP // AGE_GROUP_YEARS).astype(np.int64)
     female = pop.female[pop.alive]
@@ -105,7 +105,7 @@ def _diary_window(model: SimModel) -> tuple[np.ndarray, np.ndarray, int]:
     """Offered and used minutes per (practice, role) summed over measured days."""
     rec, cal = model.recorder, model.calendar
     keep = [i for i, d in enumerate(rec.diary_days) if cal.in_window(d)]
-    shape = (model.diaries.n_practices, len(ROLES))
+    shape = (len(end_of(model).practices), len(ROLES))
     offered = np.sum([rec.diary_offered[i] for i in keep], axis=0) if keep else np.zeros(shape)
     used = np.sum([rec.diary_used[i] for i in keep], axis=0) if keep else np.zeros(shape)
     return offered, used, len(keep)
@@ -127,7 +127,7 @@ def capacity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
         served = np.count_nonzero((req["status"] == BOOKED) & (req["role"] == r))
         yield "contacts_supplied", role, served / years, "contacts per year"
         yield "utilisation", role, _rate(used[:, r].sum(), offered[:, r].sum()), "share of offered time"
-    kinds = np.array([p.kind for p in model.practices])
+    kinds = end_of(model).column("kind")
     for kind in sorted(set(kinds)):
         sel = kinds == kind
         if offered[sel].sum() > 0:  # practice types that offered time (not a dormant region clinic)
@@ -176,7 +176,7 @@ def access_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
 
     yield from wait_kpis(model, req)
 
-    pop = model.population
+    pop = end_of(model).population
     unlisted = np.count_nonzero(pop.alive & (pop.practice < 0))
     residents = model.recorder.population_counts[-1].total
     yield "residents_without_gp_per_1000", "all", 1000.0 * _rate(unlisted, residents), "per 1000 residents"
@@ -192,7 +192,7 @@ def access_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
 def planned_care_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     """Chronic controls in general practice (how many, how late) and hospital outpatient controls."""
     _, py = _person_years(model)
-    names = model.controls.names
+    names = end_of(model).control_names
     booked = (req["status"] == BOOKED) & (req["control"] >= 0)
     late = (req["day"] + req["offset"] - req["need_day"]).astype(float)
     grace = model.config.demand.overdue_grace_days
@@ -230,7 +230,7 @@ def wait_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     """Same-day share and routine waits, in all and by practice type."""
     booked = req["status"] == BOOKED
     routine = booked & ~req["same_day"].astype(bool)
-    kinds = np.array([p.kind for p in model.practices])
+    kinds = end_of(model).column("kind")
     kind = kinds[req["practice"]] if len(req["practice"]) else np.empty(0, dtype=kinds.dtype)
     for group in ["all", *sorted(set(kinds))]:
         sel = np.ones(len(booked), bool) if group == "all" else kind == group

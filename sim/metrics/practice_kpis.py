@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.config.people import EQUIPMENT
 from sim.metrics.rates import rate as _rate
-from sim.metrics.records import BOOKED
+from sim.metrics.records import BOOKED, PracticeAtEnd, RunEnd
 from sim.population.geography import practice_travel_minutes as travel_minutes
 from sim.services.diary import GP
 
@@ -27,7 +27,15 @@ EVENING_HOUR = 17.0
 TRAVEL_CHANNELS = ("in_person",)  # contacts for which the patient travels to the practice
 
 
-def _weekly_hours(practice) -> tuple[float, float]:
+def end_of(model: SimModel) -> RunEnd:
+    """What the run left (kept by the model when it ended)."""
+    end = model.recorder.end
+    if end is None:
+        raise ValueError("the run has not ended: KPIs are computed from a finished run")
+    return end
+
+
+def _weekly_hours(practice: PracticeAtEnd) -> tuple[float, float]:
     """(all, evening) opening hours per week of one practice."""
     hours = practice.open_hours
     total = float(np.sum(hours[:, 1] - hours[:, 0]))
@@ -38,7 +46,7 @@ def _weekly_hours(practice) -> tuple[float, float]:
 def practice_access_hours(model: SimModel) -> Iterator[Row]:
     """GP-staffed opening hours per week per 1,000 residents, all and evening, also by practice type."""
     residents = model.recorder.population_counts[-1].total
-    working = [p for p in model.practices if not model.diaries.closed[p.index]]
+    working = [p for p in end_of(model).practices if not p.closed]
     per_practice = [(p.kind, p.gp_fte, *_weekly_hours(p)) for p in working]
     unit = "GP-staffed hours per week per 1000"
     for metric, col in (("access_hours_per_week_per_1000", 2), ("evening_access_hours_per_week_per_1000", 3)):
@@ -53,9 +61,10 @@ def practice_access_hours(model: SimModel) -> Iterator[Row]:
 def _access_by_area(model: SimModel, working: list, unit: str) -> Iterator[Row]:
     """Access hours per 1,000 residents of each area type: each listed resident carries the
     practice's GP-staffed hours divided by its list, so the areas add up to the whole."""
-    pop = model.population
-    listed = model.rules["list_management"].listed(model)
-    share = np.zeros(len(model.practices))
+    end = end_of(model)
+    pop = end.population
+    listed = end.column("listed")
+    share = np.zeros(len(end.practices))
     for p in working:
         share[p.index] = p.gp_fte * _weekly_hours(p)[0] / listed[p.index] if listed[p.index] else 0.0
     person = np.flatnonzero(pop.alive)
@@ -76,13 +85,12 @@ def practice_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
 
 
 def _list_kpis(model: SimModel) -> Iterator[Row]:
-    practices = model.practices
-    lists = model.rules["list_management"]
-    listed = lists.listed(model)
-    fte = np.array([p.gp_fte for p in practices])
-    kinds = np.array([p.kind for p in practices])
-    working = ~model.diaries.closed
-    closed = ~lists.open_to_new(model) & working
+    end = end_of(model)
+    listed = end.column("listed")
+    fte = end.column("gp_fte")
+    kinds = end.column("kind")
+    working = ~end.column("closed")
+    closed = ~end.column("open_to_new") & working
     yield "listed_patients_per_gp_fte", "all", _rate(listed.sum(), fte.sum()), "patients per GP FTE"
     yield "practices", "all", float(working.sum()), "practices"
     for kind in sorted(set(kinds)):
@@ -117,14 +125,13 @@ def _workforce_kpis(model: SimModel) -> Iterator[Row]:
     years = cal.years
     yield "gps_retired_per_year", "all", sum(r for r, _ in changes) / years, "GPs per year"
     yield "gps_recruited_per_year", "all", sum(n for _, n in changes) / years, "GPs per year"
-    regular = [p for p in model.practices if p.kind != "region_clinic"]
+    practices = end_of(model).practices
+    regular = [p for p in practices if p.kind != "region_clinic"]
     yield "practices_shut_share", "all", _rate(len(rec.shut), len(regular)), "share of practices"
     ages = np.concatenate([p.gp_ages for p in regular]) if regular else np.empty(0)
     yield "gp_age_mean", "all", float(ages.mean()) if len(ages) else float("nan"), "years"
     yield "gps_60plus_share", "all", float((ages >= 60).mean()) if len(ages) else float("nan"), "share of GPs"
-    clinic = [
-        p.gp_fte for p in model.practices if p.kind == "region_clinic" and not model.diaries.closed[p.index]
-    ]
+    clinic = [p.gp_fte for p in practices if p.kind == "region_clinic" and not p.closed]
     yield "region_clinic_gp_fte", "all", float(sum(clinic)), "GP FTE"
 
 
@@ -132,9 +139,10 @@ def _continuity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Ro
     """Expected share of routine GP contacts with the patient's named GP: 1 when booked with
     them, else the named GP's share of the practice's GPs (a contact with any GP)."""
     routine_gp = (req["status"] == BOOKED) & (req["role"] == GP) & ~req["same_day"]
-    n_units = model.diaries.n_units()[req["practice"][routine_gp]]
+    end = end_of(model)
+    n_units = end.column("n_units")[req["practice"][routine_gp]]
     value = np.where(req["named"][routine_gp], 1.0, 1.0 / np.maximum(n_units, 1))
-    kinds = np.array([p.kind for p in model.practices])[req["practice"][routine_gp]]
+    kinds = end.column("kind")[req["practice"][routine_gp]]
     unit = "share of routine GP contacts"
     yield "continuity_share", "all", float(value.mean()) if len(value) else float("nan"), unit
     for kind in sorted(set(kinds)):
@@ -146,7 +154,7 @@ def _contact_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     per working day (weekdays less the weeks off); also GP contacts alone."""
     cal = model.calendar
     weekdays = sum(1 for d in range(cal.warmup_days, cal.total_days) if cal.weekday(d) < 5)
-    fte_days = sum(p.gp_fte * p.working_share for p in model.practices) * weekdays
+    fte_days = sum(p.gp_fte * p.working_share for p in end_of(model).practices) * weekdays
     booked = req["status"] == BOOKED
     unit = "contacts per GP FTE per working day"
     yield "contacts_per_gp_fte_day", "all", _rate(booked.sum(), fte_days), unit
@@ -160,10 +168,11 @@ def _travel_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     trips to hospital for controls whose equipment the practice does not have."""
     visits = (req["status"] == BOOKED) & (req["channel"] == 0)
     person, practice = req["person"][visits], req["practice"][visits]
-    minutes = travel_minutes(model, person, practice)
-    area = model.population.area[person]
+    end = end_of(model)
+    minutes = travel_minutes(end, person, practice)
+    area = end.population.area[person]
     yield "travel_minutes_mean", "all", float(minutes.mean()) if len(minutes) else float("nan"), "minutes"
-    for a, name in enumerate(model.population.area_names):
+    for a, name in enumerate(end.population.area_names):
         sel = area == a
         yield (
             "travel_minutes_mean",
@@ -176,17 +185,18 @@ def _travel_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
 
 def _equipment_trips(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     need = np.array([EQUIPMENT.index(c.equipment) for c in model.config.demand.controls.values()] or [0])
-    has = np.ones((len(model.practices), len(EQUIPMENT)), bool)  # column 0: no equipment needed
-    for p in model.practices:
-        has[p.index, 1:] = [k in p.spec.equipment for k in EQUIPMENT[1:]]
+    end = end_of(model)
+    has = np.ones((len(end.practices), len(EQUIPMENT)), bool)  # column 0: no equipment needed
+    for p in end.practices:
+        has[p.index, 1:] = [k in p.equipment for k in EQUIPMENT[1:]]
     done = np.flatnonzero((req["status"] == BOOKED) & (req["control"] >= 0))
     trip = ~has[req["practice"][done], need[req["control"][done]]]
-    pop = model.population
+    pop = end.population
     person = req["person"][done][trip]
     kind = need[req["control"][done]][trip]
     km = np.zeros(len(person))
     for k in np.unique(kind):  # to the hospital, or to a satellite clinic nearer with the equipment
-        km[kind == k] = model.satellite.nearest_with(EQUIPMENT[k], pop, person[kind == k])
+        km[kind == k] = end.equipment_km(EQUIPMENT[k], pop, person[kind == k])
     counts = model.recorder.population_counts
     person_years = (counts[0].total + counts[-1].total) / 2.0 * model.calendar.years
     yield (

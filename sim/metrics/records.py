@@ -6,6 +6,7 @@ the KPI table. Request records are kept as compact arrays, one batch per day.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from sim.config.schema import AGE_BANDS
 
 if TYPE_CHECKING:
     from sim.calendar import Calendar
+    from sim.config.schema import SimConfig
     from sim.demand.needs import Requests
     from sim.population.state import Population
     from sim.services.episode import EpisodeState
@@ -45,12 +47,51 @@ class PopulationCount:
         return sum(self.by_band)
 
 
+@dataclass(frozen=True)
+class PracticeAtEnd:
+    """One general practice as the run ended (a ``Site`` for travel times)."""
+
+    index: int
+    kind: str
+    x: float
+    y: float
+    gp_fte: float
+    gp_ages: np.ndarray
+    working_share: float  # share of weeks the staff work
+    open_hours: np.ndarray  # per weekday: (open, close) clock hours
+    equipment: tuple[str, ...]
+    closed: bool  # shut: no GPs left (or the dormant region clinic)
+    open_to_new: bool  # takes new patients (the list rule's verdict at the end)
+    listed: float  # living residents listed with it
+    n_units: int  # named GPs
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """What the run left when it ended, kept by the model: the KPIs of general practice read
+    this (with the population arrays, which nothing writes after the run), never the live
+    practices, diaries or rules."""
+
+    population: Population
+    practices: list[PracticeAtEnd]
+    control_names: tuple[str, ...]
+    config: SimConfig  # the areas' travel speeds (a ``Map`` for travel times)
+    # kilometres from homes to the nearer place with a piece of equipment (hospital or satellite
+    # clinic): a function of the sites alone (``Satellite.nearest_with``)
+    equipment_km: Callable[[str, Population, np.ndarray], np.ndarray]
+
+    def column(self, name: str) -> np.ndarray:
+        """One attribute of every practice, by index (``kind``, ``gp_fte``, ``listed``, ...)."""
+        return np.array([getattr(p, name) for p in self.practices])
+
+
 class Recorder:
     """Collects the records of one replication."""
 
     def __init__(self, calendar: Calendar, population: Population) -> None:
         self.population = population  # read on the days the population is snapshot
         self.ed_records: dict[str, np.ndarray] = {}  # the ED's visits, copied when the run ends
+        self.end: RunEnd | None = None  # what the run left (set when it ends)
         self._req: list[dict[str, np.ndarray]] = []
         self.episodes: list[EpisodeState] = []
         self.diary_days: list[int] = []

@@ -350,3 +350,26 @@ def test_no_module_below_the_model_names_it() -> None:
     assert not named, f"modules below the model that name SimModel: {named}"
     imports = [imp for imp in IMPORTS if imp.importer in below and _within(imp.imported, "sim.model")]
     assert not imports, imports
+
+
+# what the KPI modules may read of the model after a run: its records, the calendar and config
+# (and names derived from the config), never live services, practices, diaries or rules
+KPI_MODULES = ("sim.metrics.kpis", "sim.metrics.acute_kpis", "sim.metrics.practice_kpis",
+               "sim.metrics.periods", "sim.metrics.timeseries")
+KPI_READS = {"recorder", "calendar", "config", "group_names", "episode_groups", "datacollector"}
+
+
+def test_kpis_read_records_not_live_state() -> None:
+    """(5) The KPI modules read only the records of a finished run (``model.recorder``, with
+    what the run left in ``recorder.end``) and the run's calendar and config; each service's own
+    KPIs and cost come from its ``kpis()`` and ``cost()``, looped over Mesa's set of services."""
+    reads: dict[str, set[str]] = {}
+    for module in KPI_MODULES:
+        tree = ast.parse(MODULES[module].read_text())
+        for node in ast.walk(tree):
+            on_model = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            if on_model and node.value.id == "model":
+                reads.setdefault(node.attr, set()).add(module)
+    assert {"recorder", "calendar"} <= set(reads)
+    bad = {attr: sorted(mods) for attr, mods in reads.items() if attr not in KPI_READS}
+    assert not bad, f"KPI modules read live model state: {bad}"
