@@ -353,7 +353,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self._route_escalated(d.requests.person[d.escalated], d.day)
 
     def _step_records(self, d: Day) -> None:
-        self.recorder.gp_fte[d.day] = sum(p.gp_fte for p in self.practices)
+        self.recorder.gp_fte[d.day] = self.agents_by_type[Practice].agg("gp_fte", sum)  # Mesa's AgentSet
         named = np.zeros(len(d.requests), bool)
         named[d.active] = d.with_named
         self.recorder.requests(
