@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from sim.model import SimModel
 
 Row = tuple[str, str, float, str]
+# the KPI of each kind of population event, in the order of EVENT_NAMES (names written out, so
+# that every KPI name can be found in the code and the registry)
+EVENT_KPIS = ("births_per_1000", "immigrants_per_1000", "deaths_per_1000", "emigrants_per_1000")
+assert len(EVENT_KPIS) == len(EVENT_NAMES) and all(
+    k.startswith(n) for k, n in zip(EVENT_KPIS, EVENT_NAMES, strict=True)
+)
 
 
 COST_UNIT = "DKK per resident per year"
@@ -77,8 +83,8 @@ def population_kpis(model: SimModel) -> Iterator[Row]:
     _, py = _person_years(model)
     cal = model.calendar
     events = model.recorder.events[cal.warmup_days : cal.total_days].sum(axis=0)
-    for k, name in enumerate(EVENT_NAMES):
-        yield f"{name}_per_1000", "all", 1000.0 * _rate(events[k], py), "per 1000 per year"
+    for k, metric in enumerate(EVENT_KPIS):
+        yield metric, "all", 1000.0 * _rate(events[k], py), "per 1000 per year"
     yield from population_by_age(model)
 
 
