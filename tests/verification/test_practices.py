@@ -8,7 +8,7 @@ import pytest
 import sim
 from sim.metrics.records import BOOKED
 from sim.model import SimModel
-from sim.services.lists import assign_nearest_with_room
+from sim.services.lists import assign_nearest_with_room, nearest, nearest_by_matrix
 from tests.conftest import small_config
 
 
@@ -66,6 +66,18 @@ def test_assignment_respects_room_and_prefers_the_nearest():
     assert room.tolist() == [0.0, 3.0]
     none_left = assign_nearest_with_room(x, y, px, py, np.zeros(2), rng)
     assert (none_left == -1).all()
+
+
+def test_the_k_d_tree_finds_the_same_nearest_practice_as_the_distance_matrix():
+    rng = np.random.default_rng(3)
+    for n, m in ((5000, 1), (5000, 7), (20000, 300)):
+        x, y = rng.normal(0, 10, n), rng.normal(0, 10, n)
+        px, py = rng.normal(0, 10, m), rng.normal(0, 10, m)
+        idx, dist = nearest(x, y, px, py)
+        ref_idx, ref_dist = nearest_by_matrix(x, y, px, py)
+        np.testing.assert_array_equal(idx, ref_idx)
+        np.testing.assert_allclose(dist, ref_dist, rtol=1e-12)
+    assert len(nearest(np.empty(0), np.empty(0), px, py)[0]) == 0
 
 
 def test_closed_practices_take_no_newcomers_while_others_are_open():
