@@ -75,6 +75,7 @@ from sim.demand import ControlSchedule, Requests, acute_episodes
 from sim.demand.controls import BACKLOG_DAYS
 from sim.demand.draws import draw_columns
 from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK
+from sim.memory import contained_gc
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT, Recorder
 from sim.population import plan_year, project, synthesise
 from sim.population.dynamics import empty_plan
@@ -208,9 +209,10 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         """Simulate warm-up and measured days; return the records of the run. ``progress`` is
         called with 1 after each simulated day (for a progress bar)."""
         self._progress = progress
-        self._warm_start()
-        self.env.process(self._clock())
-        self.env.run(until=self.calendar.total_days * MINUTES_PER_DAY)
+        with contained_gc():
+            self._warm_start()
+            self.env.process(self._clock())
+            self.env.run(until=self.calendar.total_days * MINUTES_PER_DAY)
         offered, used = self.diaries.today()
         self.recorder.close_day(self.diaries.day, offered, used)
         self.recorder.snapshot_population(self.calendar.total_days)

@@ -11,7 +11,8 @@ modules is imported; those implicit edges are not counted (every module would th
 Layers (a module may import its own layer and those below; more specific entries win):
 
 ====  ============================================  ==================================================
-  0   ``sim.config``, ``sim.calendar``, ``sim.rng``  parameters, time, random numbers
+  0   ``sim.config``, ``sim.calendar``, ``sim.rng``, parameters, time, random numbers, the heap
+      ``sim.memory``
   1   ``sim.population``                              people, homes, travel (``population.geography``)
   2   ``sim.demand``                                  needs, requests, episodes and their named draws
   3   ``sim.world`` and the state it names:           what a rule or service may read and use: the
@@ -60,6 +61,7 @@ LAYERS = {
     "sim.config": 0,
     "sim.calendar": 0,
     "sim.rng": 0,
+    "sim.memory": 0,
     "sim.population": 1,
     "sim.demand": 2,
     "sim.world": 3,
