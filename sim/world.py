@@ -12,7 +12,6 @@ what this protocol lists:
 ``streams``            the named random streams and keyed draws (common random numbers)
 ``population``         the person arrays (ages, conditions, homes, listed practice, ...)
 ``plan``               this year's drawn population events (death times)
-``controls``           the chronic controls' schedule
 ``recorder``           where what happens is written (:class:`sim.metrics.records.Recorder`)
 ``rules``              the selected rule of each family, by family name
 ``services``           the service of each route, by route name (the other services by name)
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 
     from sim.calendar import Calendar
     from sim.config.schema import EpisodeGroupConfig, SimConfig
-    from sim.demand import ControlSchedule
     from sim.metrics.records import Recorder
     from sim.population.dynamics import EventPlan
     from sim.population.state import Population
@@ -54,7 +52,6 @@ WORLD_ATTRIBUTES = (
     "streams",
     "population",
     "plan",
-    "controls",
     "recorder",
     "rules",
     "services",
@@ -77,7 +74,6 @@ class World(Protocol):
     streams: Streams
     population: Population
     plan: EventPlan
-    controls: ControlSchedule
     recorder: Recorder
     rules: dict[str, Any]
     services: dict[str, Service]
