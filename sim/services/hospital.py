@@ -156,7 +156,7 @@ class Hospital(Service):
         rate, ratio = self.readmit_rate[ep.band], self.cfg.followup_hazard_ratio
         limit = self.cfg.followup_days * MINUTES_PER_DAY
 
-        changes = [c for s in services_of(world) if (c := s.discharge_visit(ep)) is not None]
+        changes = [c for s in self.discharge_hooks if (c := s.discharge_visit(ep)) is not None]
 
         def when() -> float:
             f = ep.followup_time - discharged
@@ -207,6 +207,13 @@ class Hospital(Service):
         self._readmission_id += 1
         world.recorder.episodes.append(ep)
         return ep
+
+    def setup(self) -> None:
+        """Find, once, the services that visit after a discharge (those that define
+        ``discharge_visit``), so that a discharge asks only them."""
+        self.discharge_hooks = [
+            s for s in services_of(self.world) if type(s).discharge_visit is not Service.discharge_visit
+        ]
 
     # ------------------------------------------------------------------ records, KPIs, cost
     def finish(self) -> None:
