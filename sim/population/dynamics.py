@@ -67,8 +67,8 @@ class EventPlan:
         person, kind = self.person[self._pos : end], self.kind[self._pos : end]
         self._pos = end
         arriving = person[kind <= IMMIGRATION]
-        pop.alive[arriving] = True
-        pop.alive[person[(kind == DEATH) | (kind == EMIGRATION)]] = False
+        pop.set_alive(arriving, True)
+        pop.set_alive(person[(kind == DEATH) | (kind == EMIGRATION)], False)
         pop.band[person[kind == BAND_UP]] += 1
         pop.touch()
         return np.bincount(kind, minlength=5)[:4], arriving

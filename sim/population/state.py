@@ -65,6 +65,9 @@ class Population:
     frozen: bool = False  # population.dynamics false: ages do not advance with the clock
     version: int = 0  # bumped whenever membership or bands change
     _band_index: tuple[int, list[np.ndarray]] | None = field(default=None, repr=False)
+    # living residents listed with each practice, kept up to date by list_with and set_alive
+    # (None until first asked for: see listed_counts)
+    _listed: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -109,10 +112,45 @@ class Population:
         """Add the persons of ``other`` (future births, migrants); return their new indices."""
         start = self.n
         for f in fields(self):
-            if isinstance(getattr(self, f.name), np.ndarray):
+            if not f.name.startswith("_") and isinstance(getattr(self, f.name), np.ndarray):
                 setattr(self, f.name, np.concatenate([getattr(self, f.name), getattr(other, f.name)]))
         self.touch()
         return np.arange(start, self.n)
+
+    def listed_counts(self, n_practices: int) -> np.ndarray:
+        """Living residents listed with each of ``n_practices`` practices. Counted once, the
+        first time it is asked for; then kept up to date by :meth:`list_with` and
+        :meth:`set_alive`, so that no one scans every person to know a list's size."""
+        if self._listed is None or len(self._listed) < n_practices:
+            live = self.practice[self.alive & (self.practice >= 0)]
+            self._listed = np.bincount(live, minlength=n_practices).astype(np.int64)
+        return self._listed[:n_practices]
+
+    def list_with(self, who: np.ndarray, practice: np.ndarray | int) -> None:
+        """List persons ``who`` with ``practice`` (an index each, or one for all; -1: none)."""
+        before = self._counted(who)
+        self.practice[who] = practice
+        self._recount(who, before)
+
+    def set_alive(self, who: np.ndarray, alive: bool) -> None:
+        """Mark persons ``who`` as living here (arrived) or not (died or left)."""
+        before = self._counted(who)
+        self.alive[who] = alive
+        self._recount(who, before)
+
+    def _counted(self, who: np.ndarray) -> np.ndarray | None:
+        """The practice that counts each of ``who`` in its list now (-1: none), if counts are kept."""
+        if self._listed is None:
+            return None
+        return np.where(self.alive[who], self.practice[who], -1)
+
+    def _recount(self, who: np.ndarray, before: np.ndarray | None) -> None:
+        if before is None or self._listed is None:
+            return
+        after = np.where(self.alive[who], self.practice[who], -1)
+        changed = before != after
+        np.subtract.at(self._listed, before[changed & (before >= 0)], 1)
+        np.add.at(self._listed, after[changed & (after >= 0)], 1)
 
     def touch(self) -> None:
         """Mark the population as changed so cached indices are rebuilt."""

@@ -34,9 +34,7 @@ class ListManagementRule(Rule):
 
     def listed(self, world: World) -> np.ndarray:
         """Living residents listed with each practice."""
-        pop = world.population
-        listed = pop.practice[pop.alive & (pop.practice >= 0)]
-        return np.bincount(listed, minlength=len(world.practices)).astype(float)
+        return world.population.listed_counts(len(world.practices)).astype(float)
 
 
 @register

@@ -38,13 +38,13 @@ def list_everyone(world: World) -> None:
     """List the living population where the ``list_management`` rule decides."""
     pop = world.population
     who = np.flatnonzero(pop.alive)
-    pop.practice[who] = world.rules["list_management"].list_everyone(world, who)
+    pop.list_with(who, world.rules["list_management"].list_everyone(world, who))
 
 
 def list_newcomers(world: World, who: np.ndarray) -> None:
     """List ``who`` (born, moved in or left without a GP) where the ``list_management`` rule decides."""
     choice = world.rules["list_management"].list_newcomers(world, who)
-    world.population.practice[who] = choice.astype(np.int32)
+    world.population.list_with(who, choice.astype(np.int32))
 
 
 def yearly_staffing(world: World, day: int) -> None:
@@ -73,7 +73,7 @@ def _shut(world: World, practice: Practice) -> None:
     world.diaries.closed[practice.index] = True
     pop = world.population
     patients = np.flatnonzero(pop.alive & (pop.practice == practice.index))
-    pop.practice[patients] = -1
+    pop.list_with(patients, -1)
     list_newcomers(world, patients)
     world.recorder.practice_shut(practice.index)
 
@@ -86,4 +86,4 @@ def _open_region_clinic(world: World, extra_ages: np.ndarray) -> None:
     _set_gps(world, clinic, np.concatenate([clinic.gp_ages, extra_ages]))
     world.diaries.closed[clinic.index] = False
     world.diaries.refresh(clinic.index, world.calendar.weekday)
-    pop.practice[unlisted] = clinic.index
+    pop.list_with(unlisted, clinic.index)

@@ -249,7 +249,7 @@ def accounted():
     model = SimModel(config, 0)
     alive = np.flatnonzero(model.population.alive)
     unlisted = np.random.default_rng(7).choice(alive, size=len(alive) // 20, replace=False)
-    model.population.practice[unlisted] = -1
+    model.population.list_with(unlisted, -1)
     model.run()
     return model
 

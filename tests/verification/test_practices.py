@@ -115,6 +115,17 @@ def everyone_retires():
     return model
 
 
+def test_list_counts_kept_from_the_events_equal_a_full_count(everyone_retires):
+    """Births, deaths, migration, shut practices and the region clinic all change the lists; the
+    counts kept up to date from those events equal counting every person at the end."""
+    model = everyone_retires
+    pop = model.population
+    kept = pop.listed_counts(len(model.practices)).copy()
+    full = np.bincount(pop.practice[pop.alive & (pop.practice >= 0)], minlength=len(model.practices))
+    np.testing.assert_array_equal(kept, full)
+    assert sum(model.recorder.events[:, k].sum() for k in range(4)) > 50  # people came and went
+
+
 def test_practices_without_successors_shut_and_the_region_clinic_takes_their_patients(everyone_retires):
     model = everyone_retires
     kinds = [p.kind for p in model.practices]
