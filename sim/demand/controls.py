@@ -163,12 +163,11 @@ class ControlSchedule:
         """Controls of living people still waiting for a booking on ``day``: all of them, then
         those more than each of ``late_by`` days past their original due day."""
         self._grow(pop.n)
-        since = self.overdue_since[: pop.n]
-        open_ = (since != NONE) & pop.alive[:, None]
-        return (
-            int(np.count_nonzero(open_)),
-            *(int(np.count_nonzero(open_ & (since < day - d))) for d in late_by),
-        )
+        flat = self.overdue_since[: pop.n].ravel()
+        pair = np.flatnonzero(flat != NONE)  # one pass over every pair; the rest on the few open ones
+        pair = pair[pop.alive[pair // self.overdue_since.shape[1]]]
+        since = flat[pair]
+        return (len(since), *(int(np.count_nonzero(since < day - d)) for d in late_by))
 
     def chronic(self, pop: Population) -> int:
         """Living people with at least one condition that has controls in general practice."""
