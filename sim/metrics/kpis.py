@@ -236,10 +236,10 @@ def wait_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     """Same-day share and routine waits, in all and by practice type."""
     booked = req["status"] == BOOKED
     routine = booked & ~req["same_day"].astype(bool)
-    kinds = end_of(model).column("kind")
-    kind = kinds[req["practice"]] if len(req["practice"]) else np.empty(0, dtype=kinds.dtype)
-    for group in ["all", *sorted(set(kinds))]:
-        sel = np.ones(len(booked), bool) if group == "all" else kind == group
+    names, code = end_of(model).kind_codes()  # practice types as small integer codes
+    kind = code[req["practice"]] if len(req["practice"]) else np.empty(0, dtype=code.dtype)
+    for k, group in [(-1, "all"), *enumerate(names)]:
+        sel = np.ones(len(booked), bool) if group == "all" else kind == k
         if group != "all" and not (booked & sel).any():
             continue
         same = np.count_nonzero(booked & sel & (req["offset"] == 0))

@@ -142,11 +142,12 @@ def _continuity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Ro
     end = end_of(model)
     n_units = end.column("n_units")[req["practice"][routine_gp]]
     value = np.where(req["named"][routine_gp], 1.0, 1.0 / np.maximum(n_units, 1))
-    kinds = end.column("kind")[req["practice"][routine_gp]]
+    names, code = end.kind_codes()
+    kinds = code[req["practice"][routine_gp]]
     unit = "share of routine GP contacts"
     yield "continuity_share", "all", float(value.mean()) if len(value) else float("nan"), unit
-    for kind in sorted(set(kinds)):
-        yield "continuity_share", kind, float(value[kinds == kind].mean()), unit
+    for k in np.unique(kinds):
+        yield "continuity_share", str(names[k]), float(value[kinds == k].mean()), unit
 
 
 def _contact_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:

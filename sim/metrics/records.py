@@ -84,6 +84,12 @@ class RunEnd:
         """One attribute of every practice, by index (``kind``, ``gp_fte``, ``listed``, ...)."""
         return np.array([getattr(p, name) for p in self.practices])
 
+    def kind_codes(self) -> tuple[list[str], np.ndarray]:
+        """The practice types in sorted order, and each practice's type as a small integer code
+        into that list (for grouping millions of requests by type without strings)."""
+        names, code = np.unique(self.column("kind"), return_inverse=True)
+        return [str(n) for n in names], code.astype(np.int8)
+
 
 class Recorder:
     """Collects the records of one replication."""
