@@ -67,10 +67,7 @@ class EventPlan:
         person, kind = self.person[self._pos : end], self.kind[self._pos : end]
         self._pos = end
         arriving = person[kind <= IMMIGRATION]
-        pop.set_alive(arriving, True)
-        pop.set_alive(person[(kind == DEATH) | (kind == EMIGRATION)], False)
-        pop.band[person[kind == BAND_UP]] += 1
-        pop.touch()
+        pop.move(arriving, person[(kind == DEATH) | (kind == EMIGRATION)], person[kind == BAND_UP])
         return np.bincount(kind, minlength=5)[:4], arriving
 
 

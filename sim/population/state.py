@@ -75,8 +75,8 @@ class Population:
         return len(self.age)
 
     def count_alive(self) -> int:
-        """Number of people alive and resident."""
-        return int(self.alive.sum())
+        """Number of people alive and resident (from the age-band index, kept up to date)."""
+        return sum(len(idx) for idx in self.alive_by_band())
 
     def age_on(self, day: int) -> np.ndarray:
         """Exact age of every person slot on ``day`` (their recorded age when the population is frozen)."""
@@ -85,11 +85,36 @@ class Population:
         return self.age + (day - self.age_day) / 365.0
 
     def alive_by_band(self) -> list[np.ndarray]:
-        """Indices of living residents in each age band (cached until the population changes)."""
+        """Indices of living residents in each age band, in ascending order (built when the
+        population is re-derived, then kept up to date by :meth:`move`)."""
         if self._band_index is None or self._band_index[0] != self.version:
             idx = [np.flatnonzero(self.alive & (self.band == b)) for b in range(len(AGE_BANDS))]
             self._band_index = (self.version, idx)
         return self._band_index[1]
+
+    def move(self, arrive: np.ndarray, leave: np.ndarray, band_up: np.ndarray) -> None:
+        """Apply a day's population events: ``arrive`` (born or moved in) become resident,
+        ``leave`` (died or moved away) stop being resident, ``band_up`` move up one age band.
+        The list counts and the age-band index are updated for the people concerned only."""
+        index = self._band_index
+        valid = index is not None and index[0] == self.version
+        who = np.unique(np.concatenate([arrive, leave, band_up]))
+        before = np.where(self.alive[who], self.band[who], -1)
+        self.set_alive(arrive, True)
+        self.set_alive(leave, False)
+        self.band[band_up] += 1
+        self.version += 1
+        if not valid or index is None:
+            return
+        after = np.where(self.alive[who], self.band[who], -1)
+        changed = before != after
+        idx = list(index[1])
+        for b in range(len(idx)):
+            out = who[changed & (before == b)]  # sorted, as who is
+            into = who[changed & (after == b)]
+            kept = np.delete(idx[b], np.searchsorted(idx[b], out)) if len(out) else idx[b]
+            idx[b] = np.insert(kept, np.searchsorted(kept, into), into) if len(into) else kept
+        self._band_index = (self.version, idx)
 
     def frail_or_home_care(self, person: int, frail_threshold: float) -> bool:
         """True for a person who gets home care or whose frailty is above ``frail_threshold``."""

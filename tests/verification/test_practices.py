@@ -124,6 +124,10 @@ def test_list_counts_kept_from_the_events_equal_a_full_count(everyone_retires):
     full = np.bincount(pop.practice[pop.alive & (pop.practice >= 0)], minlength=len(model.practices))
     np.testing.assert_array_equal(kept, full)
     assert sum(model.recorder.events[:, k].sum() for k in range(4)) > 50  # people came and went
+    # so does the age-band index, kept from the day's events since the last yearly re-derivation
+    for b, idx in enumerate(pop.alive_by_band()):
+        np.testing.assert_array_equal(idx, np.flatnonzero(pop.alive & (pop.band == b)))
+    assert pop.count_alive() == int(pop.alive.sum())
 
 
 def test_practices_without_successors_shut_and_the_region_clinic_takes_their_patients(everyone_retires):
