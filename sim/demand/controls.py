@@ -172,7 +172,7 @@ class ControlSchedule:
     def chronic(self, pop: Population) -> int:
         """Living people with at least one condition that has controls in general practice."""
         mask = int(np.bitwise_or.reduce(1 << self.bits[np.isfinite(self.interval)], initial=0))
-        return int(np.count_nonzero(pop.alive & ((pop.conditions & mask) != 0)))
+        return pop.count_alive_with(mask)
 
     def overdue_days(self, person: np.ndarray, control: int, day: int) -> np.ndarray:
         """Days by which ``control`` of each person is overdue on ``day`` (0 when not overdue)."""

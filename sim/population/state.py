@@ -68,6 +68,8 @@ class Population:
     # living residents listed with each practice, kept up to date by list_with and set_alive
     # (None until first asked for: see listed_counts)
     _listed: np.ndarray | None = field(default=None, repr=False)
+    # living residents with any condition of a bit mask: mask -> (version, count), kept by move
+    _with_conditions: dict[int, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -92,6 +94,15 @@ class Population:
             self._band_index = (self.version, idx)
         return self._band_index[1]
 
+    def count_alive_with(self, mask: int) -> int:
+        """Living residents with any of the conditions in bit ``mask``: counted when the
+        population is re-derived, then kept up to date by :meth:`move`."""
+        kept = self._with_conditions.get(mask)
+        if kept is None or kept[0] != self.version:
+            count = int(np.count_nonzero(self.alive & ((self.conditions & mask) != 0)))
+            self._with_conditions[mask] = kept = (self.version, count)
+        return kept[1]
+
     def move(self, arrive: np.ndarray, leave: np.ndarray, band_up: np.ndarray) -> None:
         """Apply a day's population events: ``arrive`` (born or moved in) become resident,
         ``leave`` (died or moved away) stop being resident, ``band_up`` move up one age band.
@@ -100,9 +111,15 @@ class Population:
         valid = index is not None and index[0] == self.version
         who = np.unique(np.concatenate([arrive, leave, band_up]))
         before = np.where(self.alive[who], self.band[who], -1)
+        was_alive = self.alive[who].copy()
         self.set_alive(arrive, True)
         self.set_alive(leave, False)
         self.band[band_up] += 1
+        for mask, (version, count) in list(self._with_conditions.items()):
+            if version == self.version:  # still exact: carry it over the day's arrivals and departures
+                has = (self.conditions[who] & mask) != 0
+                delta = np.count_nonzero(has & self.alive[who]) - np.count_nonzero(has & was_alive)
+                self._with_conditions[mask] = (version + 1, count + int(delta))
         self.version += 1
         if not valid or index is None:
             return

@@ -128,6 +128,9 @@ def test_list_counts_kept_from_the_events_equal_a_full_count(everyone_retires):
     for b, idx in enumerate(pop.alive_by_band()):
         np.testing.assert_array_equal(idx, np.flatnonzero(pop.alive & (pop.band == b)))
     assert pop.count_alive() == int(pop.alive.sum())
+    # and the living with a controlled condition, kept since the tick (the daily records read it)
+    (mask,) = [m for m, (version, _) in pop._with_conditions.items() if version == pop.version]
+    assert pop.count_alive_with(mask) == int(np.count_nonzero(pop.alive & ((pop.conditions & mask) != 0)))
 
 
 def test_practices_without_successors_shut_and_the_region_clinic_takes_their_patients(everyone_retires):
