@@ -272,7 +272,8 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
 
     def population_events(self, day: int) -> None:
         """Apply the births, deaths and migrations of ``day``; list the newcomers."""
-        counts, arrived = self.plan.apply(self.population, day)
+        counts, arrived, left = self.plan.apply(self.population, day)
+        self.controls.forget(left)
         if len(arrived):
             list_newcomers(self, arrived)
             self.controls.enrol(self.population, day, self.streams("demand.controls"), arrived)

@@ -90,6 +90,7 @@ class ControlSchedule:
         self.practice = DueQueue(len(self.names))
         self.hospital = DueQueue(len(self.names))
         self.overdue_since = np.full((0, len(self.names)), NONE, np.int32)  # due day of an unbooked control
+        self._waiting_since: dict[int, int] = {}  # original due day -> controls of the living waiting
 
     def _grow(self, n: int) -> None:
         self.practice.grow(n)
@@ -125,6 +126,7 @@ class ControlSchedule:
         due_day = self.practice.due[person, control]
         fresh = self.overdue_since[person, control] == NONE
         self.overdue_since[person[fresh], control[fresh]] = due_day[fresh]
+        self._count_waiting(due_day[fresh], +1)
         silent = self._not_answering(person, control, day)
         if silent.any():
             self.outcome(person[silent], control[silent], np.full(int(silent.sum()), NONE))
@@ -155,19 +157,39 @@ class ControlSchedule:
         """Set the next control one interval after ``seen_day``; retry later where it is ``NONE``."""
         done = seen_day != NONE
         self.practice.set(person[done], control[done], seen_day[done] + self.interval[control[done]])
+        since = self.overdue_since[person[done], control[done]]
+        self._count_waiting(since[since != NONE], -1)
         self.overdue_since[person[done], control[done]] = NONE
         retry_day = self.practice.due[person[~done], control[~done]] + self.retry
         self.practice.set(person[~done], control[~done], retry_day)
 
     def waiting(self, pop: Population, day: int, late_by: tuple[int, ...]) -> tuple[int, ...]:
         """Controls of living people still waiting for a booking on ``day``: all of them, then
-        those more than each of ``late_by`` days past their original due day."""
-        self._grow(pop.n)
-        flat = self.overdue_since[: pop.n].ravel()
-        pair = np.flatnonzero(flat != NONE)  # one pass over every pair; the rest on the few open ones
-        pair = pair[pop.alive[pair // self.overdue_since.shape[1]]]
-        since = flat[pair]
-        return (len(since), *(int(np.count_nonzero(since < day - d)) for d in late_by))
+        those more than each of ``late_by`` days past their original due day. Read from the
+        counts by original due day kept as controls are asked for, booked and their people
+        leave (:meth:`forget`), not from every person's controls."""
+        days = np.fromiter(self._waiting_since, np.int64, len(self._waiting_since))
+        counts = np.fromiter(self._waiting_since.values(), np.int64, len(self._waiting_since))
+        return (int(counts.sum()), *(int(counts[days < day - d].sum()) for d in late_by))
+
+    def forget(self, who: np.ndarray) -> None:
+        """People who died or moved away: their controls no longer wait."""
+        if len(who) == 0 or len(self.overdue_since) == 0:
+            return
+        who = who[who < len(self.overdue_since)]
+        since = self.overdue_since[who].ravel()
+        self._count_waiting(since[since != NONE], -1)
+        self.overdue_since[who] = NONE
+
+    def _count_waiting(self, since: np.ndarray, sign: int) -> None:
+        """Add ``sign`` to the count of waiting controls of each original due day in ``since``."""
+        days, counts = np.unique(since, return_counts=True)
+        for d, n in zip(days.tolist(), counts.tolist(), strict=True):
+            left = self._waiting_since.get(d, 0) + sign * n
+            if left:
+                self._waiting_since[d] = left
+            else:
+                self._waiting_since.pop(d, None)
 
     def chronic(self, pop: Population) -> int:
         """Living people with at least one condition that has controls in general practice."""

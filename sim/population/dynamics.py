@@ -20,6 +20,7 @@ synthesised; the ``workforce`` rule holds the GPs still as well.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,6 +35,15 @@ from sim.rng import Streams
 BIRTH, IMMIGRATION, DEATH, EMIGRATION, BAND_UP = 0, 1, 2, 3, 4
 EVENT_NAMES = ("births", "immigrants", "deaths", "emigrants")
 MIGRANT_AGE_LIMIT = 65  # assumption: people who move in are under 65, with the age mix of the under-65s
+
+
+class Applied(NamedTuple):
+    """What a day's events did: counts by kind (births, immigrants, deaths, emigrants), and the
+    people who arrived and who left."""
+
+    counts: np.ndarray
+    arrived: np.ndarray
+    left: np.ndarray
 
 
 @dataclass
@@ -58,17 +68,17 @@ class EventPlan:
         day = self.death_day(person)
         return np.inf if day is None else day * minutes_per_day
 
-    def apply(self, pop: Population, day: int) -> np.ndarray:
+    def apply(self, pop: Population, day: int) -> Applied:
         """Apply the events due up to ``day``; return their counts by kind (births, immigrants,
-        deaths, emigrants) and the indices of people who arrived."""
+        deaths, emigrants) and the indices of people who arrived and who left."""
         end = int(np.searchsorted(self.day, day, side="right"))
         if end == self._pos:
-            return np.zeros(4, np.int64), np.empty(0, np.int64)
+            return Applied(np.zeros(4, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))
         person, kind = self.person[self._pos : end], self.kind[self._pos : end]
         self._pos = end
-        arriving = person[kind <= IMMIGRATION]
-        pop.move(arriving, person[(kind == DEATH) | (kind == EMIGRATION)], person[kind == BAND_UP])
-        return np.bincount(kind, minlength=5)[:4], arriving
+        arriving, leaving = person[kind <= IMMIGRATION], person[(kind == DEATH) | (kind == EMIGRATION)]
+        pop.move(arriving, leaving, person[kind == BAND_UP])
+        return Applied(np.bincount(kind, minlength=5)[:4], arriving, leaving)
 
 
 def hazard_ratio(pop: Population, cfg: PopulationConfig, who: np.ndarray) -> np.ndarray:

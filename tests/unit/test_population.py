@@ -159,7 +159,7 @@ def test_dynamics_false_plans_nothing_and_changes_no_one() -> None:
     before = {n: getattr(pop, n).copy() for n in names}
     ages = pop.age_on(0)
     plan = plan_year(pop, cfg, streams, 400, 365)
-    counts, arrived = plan.apply(pop, 764)
+    counts, arrived, _ = plan.apply(pop, 764)
     assert len(plan.day) == 0 and counts.sum() == 0 and len(arrived) == 0
     assert pop.n == 5000 and pop.count_alive() == 5000
     for name, value in before.items():

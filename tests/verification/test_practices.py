@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.demand.controls import NONE
 from sim.metrics.records import BOOKED
 from sim.model import SimModel
 from sim.services.lists import assign_nearest_with_room, nearest, nearest_by_matrix
@@ -131,6 +132,12 @@ def test_list_counts_kept_from_the_events_equal_a_full_count(everyone_retires):
     # and the living with a controlled condition, kept since the tick (the daily records read it)
     (mask,) = [m for m, (version, _) in pop._with_conditions.items() if version == pop.version]
     assert pop.count_alive_with(mask) == int(np.count_nonzero(pop.alive & ((pop.conditions & mask) != 0)))
+    # and the controls still waiting, by how late, kept as they are asked for, booked and forgotten
+    since = model.controls.overdue_since[: pop.n]
+    open_ = (since != NONE) & pop.alive[:, None]
+    day = model.calendar.total_days
+    full = (int(open_.sum()), int((open_ & (since < day - 60)).sum()))
+    assert model.controls.waiting(pop, day, (60,)) == full and full[0] > 0
 
 
 def test_practices_without_successors_shut_and_the_region_clinic_takes_their_patients(everyone_retires):
