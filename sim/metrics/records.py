@@ -91,6 +91,48 @@ class RunEnd:
         return [str(n) for n in names], code.astype(np.int8)
 
 
+class Columns:
+    """A table of named NumPy columns that grows by whole batches of rows, written in place into
+    preallocated arrays (no list of batches, no copy at the end). Capacity grows from the rows
+    per day seen so far times the days still to come, with a margin; memory the rows never fill
+    is allocated but never touched, so it is not resident."""
+
+    def __init__(self, total_days: int, margin: float = 1.25) -> None:
+        self.total_days, self.margin = total_days, margin
+        self.n = 0  # rows filled
+        self.days = 0  # batches appended
+        self.columns: dict[str, np.ndarray] = {}
+
+    def append(self, batch: dict[str, np.ndarray]) -> None:
+        """Append one day's batch (equal-length arrays, the same names and dtypes every day)."""
+        k = len(next(iter(batch.values()))) if batch else 0
+        self.days += 1
+        if not self.columns:
+            self.columns = {name: np.empty(0, np.asarray(v).dtype) for name, v in batch.items()}
+        if self.n + k > self.capacity:
+            per_day = (self.n + k) / self.days
+            want = int((self.n + k + per_day * max(self.total_days - self.days, 0)) * self.margin) + 1
+            self._grow(max(want, self.n + k))
+        for name, values in batch.items():
+            self.columns[name][self.n : self.n + k] = values
+        self.n += k
+
+    @property
+    def capacity(self) -> int:
+        """Rows that fit before the columns must grow."""
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def _grow(self, rows: int) -> None:
+        for name, old in self.columns.items():
+            new = np.empty(rows, old.dtype)
+            new[: self.n] = old[: self.n]
+            self.columns[name] = new
+
+    def table(self) -> dict[str, np.ndarray]:
+        """The filled rows of every column (views, not copies)."""
+        return {name: col[: self.n] for name, col in self.columns.items()}
+
+
 class Recorder:
     """Collects the records of one replication."""
 
@@ -98,7 +140,7 @@ class Recorder:
         self.population = population  # read on the days the population is snapshot
         self.ed_records: dict[str, np.ndarray] = {}  # the ED's visits, copied when the run ends
         self.end: RunEnd | None = None  # what the run left (set when it ends)
-        self._req: list[dict[str, np.ndarray]] = []
+        self._req = Columns(calendar.total_days)  # one row per request, written day by day
         self.episodes: list[EpisodeState] = []
         self.diary_days: list[int] = []
         self.diary_offered: list[np.ndarray] = []  # (practices, roles) per day
@@ -205,12 +247,12 @@ class Recorder:
         self.population_counts.append(PopulationCount(day, by_band, multi_band, conds))
 
     def finish(self, ed_records: dict[str, np.ndarray]) -> None:
-        """Concatenate the daily request batches into one table of arrays; keep the ED's visit
-        records (so that the episode table reads records, not a live service)."""
+        """Expose the request rows as one table of arrays (views of the columns they were written
+        into); keep the ED's visit records (so that the episode table reads records, not a live
+        service)."""
         self.ed_records = ed_records
-        if self._req:
-            self.request_table = {k: np.concatenate([b[k] for b in self._req]) for k in self._req[0]}
-        self._req = []
+        if self._req.columns:  # at least one day recorded (possibly with no requests)
+            self.request_table = self._req.table()
 
     def episode_table(self) -> dict[str, np.ndarray]:
         """Episode records as arrays (one entry per episode)."""
