@@ -166,7 +166,7 @@ def _run_and_write(config: SimConfig, outdir: Path, overrides: list[str], start:
         by_year=results.by_year,
     )
     fault_point("tables")
-    if config.output.plots:
+    if config.output.plots and (config.output.sweep_plots or not _in_sweep()):
         from sim.report.plots import plot_kpis, plot_timeseries
 
         plot_kpis(results.kpis, outdir / "kpis.png")
@@ -174,6 +174,11 @@ def _run_and_write(config: SimConfig, outdir: Path, overrides: list[str], start:
             plot_timeseries(results.timeseries, outdir / "timeseries.png")
     fault_point("plots")
     write_manifest(outdir, "ok", time.perf_counter() - start, config, overrides, results.info)
+
+
+def _in_sweep() -> bool:
+    """True inside a job of a Hydra multirun (``sim -m``)."""
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
 
 
 def task(cfg: DictConfig) -> None:

@@ -121,7 +121,10 @@ class OutputConfig(Validated):
 
     timeseries: bool = True
     csv: bool = True
-    plots: bool = True
+    plots: bool = True  # a job's own kpis.png and timeseries.png ...
+    # ... also in each job of a sweep (off: `sim report` draws the study's plots from the
+    # collated tables, and a job's plots cost more than a small job's replication)
+    sweep_plots: bool = False
 
 
 @dataclass(frozen=True)

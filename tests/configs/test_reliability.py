@@ -56,7 +56,7 @@ def test_a_killed_rerun_leaves_nothing_a_resume_keeps(tmp_path: Path) -> None:
     from sim.metrics.collate import collate
 
     sweep = tmp_path / "D"
-    args = ("-m", *TINY, "output.plots=true", f"hydra.sweep.dir={sweep}")
+    args = ("-m", *TINY, "output.plots=true", "output.sweep_plots=true", f"hydra.sweep.dir={sweep}")
     assert run_cli(*args, "seed=1").returncode == 0
     for step in ("claimed", "tables", "plots"):
         env = {**os.environ, "SIM_KILL_AT": step}
@@ -307,3 +307,13 @@ def test_the_experiment_sweep_is_checked_too() -> None:
     with pytest.raises(ConfigError) as info:
         precheck(["experiment=compare_organisation", "scenario=baseline,nonexistent"], multirun=True)
     assert info.value.key == "scenario"
+
+
+def test_sweep_jobs_draw_no_plots_unless_asked(tmp_path: Path) -> None:
+    """Inside a sweep a job writes its tables and manifest but no plots (``sim report`` draws the
+    study's plots from the collated tables), unless ``output.sweep_plots=true``."""
+    base = ("-m", *TINY, "output.plots=true")
+    assert run_cli(*base, f"hydra.sweep.dir={tmp_path}/a").returncode == 0
+    assert (tmp_path / "a/0/kpis.parquet").exists() and not (tmp_path / "a/0/kpis.png").exists()
+    assert run_cli(*base, "output.sweep_plots=true", f"hydra.sweep.dir={tmp_path}/b").returncode == 0
+    assert (tmp_path / "b/0/kpis.png").exists()
