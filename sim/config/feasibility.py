@@ -28,11 +28,13 @@ MIN_POPULATION = 1_000
 # Below this many, the run is allowed but noisy: a warning says so.
 SMALL_POPULATION = 5_000
 # Memory of one replication: a fixed part plus bytes per person and per person-year simulated
-# (measured: 1.85 GB at 1.2 million people and 8.2 GB at 5.9 million, one year and 84 days,
-# experiments/benchmark; 1,450 bytes per person at the peak). Conservative by about 15%.
-BASE_BYTES = 300e6
-BYTES_PER_PERSON = 500.0
-BYTES_PER_PERSON_YEAR = 1_100.0
+# (peak RSS measured by experiments/benchmark/benchmark.py, one year plus 28 days of warm-up and
+# 120 of warm start, on 2026-12-07: 440 MiB at 300,000 people, 1,250 MiB at 1.2 million,
+# 2,367 MiB at 2.4 million, 5,483 MiB at 5.9 million; about 940 bytes per person). The fit lies
+# 4-18% above each measurement, so it errs on the safe side.
+BASE_BYTES = 250e6
+BYTES_PER_PERSON = 300.0
+BYTES_PER_PERSON_YEAR = 480.0
 
 
 @dataclass(frozen=True)
