@@ -199,16 +199,15 @@ def planned_care_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[R
     """Chronic controls in general practice (how many, how late) and hospital outpatient controls."""
     _, py = _person_years(model)
     names = end_of(model).control_names
-    booked = (req["status"] == BOOKED) & (req["control"] >= 0)
-    late = (req["day"] + req["offset"] - req["need_day"]).astype(float)
+    booked = np.flatnonzero((req["status"] == BOOKED) & (req["control"] >= 0))  # booked controls only
+    late = (req["day"][booked] + req["offset"][booked] - req["need_day"][booked]).astype(float)
+    control = req["control"][booked]
     grace = model.config.demand.overdue_grace_days
     for k, name in enumerate(names):
-        sel = booked & (req["control"] == k)
+        sel = control == k
         yield "chronic_controls_per_1000", name, 1000.0 * _rate(sel.sum(), py), "per 1000 per year"
         yield "control_delay_days_mean", name, float(late[sel].mean()) if sel.any() else float("nan"), "days"
-    yield from control_lateness_kpis(
-        model, np.count_nonzero(booked), np.count_nonzero(booked & (late > grace))
-    )
+    yield from control_lateness_kpis(model, len(booked), np.count_nonzero(late > grace))
     cal = model.calendar
     visits = [v for d, v in model.recorder.outpatient_visits if cal.in_window(d)]
     control = np.concatenate([v.control for v in visits]) if visits else np.empty(0, int)
@@ -244,7 +243,7 @@ def wait_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
             continue
         same = np.count_nonzero(booked & sel & (req["offset"] == 0))
         yield "same_day_share", group, _rate(same, np.count_nonzero(booked & sel)), "share of contacts"
-        waits = req["offset"][routine & sel].astype(float)
+        waits = req["offset"][routine & sel]  # int16 days: mean and percentile in float64, as before
         yield "routine_wait_days_mean", group, float(waits.mean()) if len(waits) else float("nan"), "days"
         p90 = float(np.percentile(waits, 90)) if len(waits) else float("nan")
         yield "routine_wait_days_p90", group, p90, "days"

@@ -140,8 +140,8 @@ def _continuity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Ro
     them, else the named GP's share of the practice's GPs (a contact with any GP)."""
     routine_gp = (req["status"] == BOOKED) & (req["role"] == GP) & ~req["same_day"]
     end = end_of(model)
-    n_units = end.column("n_units")[req["practice"][routine_gp]]
-    value = np.where(req["named"][routine_gp], 1.0, 1.0 / np.maximum(n_units, 1))
+    any_gp = 1.0 / np.maximum(end.column("n_units"), 1)  # per practice: one of its GPs
+    value = np.where(req["named"][routine_gp], 1.0, any_gp[req["practice"][routine_gp]])
     names, code = end.kind_codes()
     kinds = code[req["practice"][routine_gp]]
     unit = "share of routine GP contacts"

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from sim.population.state import Population
 
 
+BLOCK = 1 << 20  # people per block of practice_travel_minutes (its temporaries: a few 8 MB arrays)
+
+
 def travel_minutes(
     x: np.ndarray | float,
     y: np.ndarray | float,
@@ -63,6 +66,13 @@ def practice_travel_minutes(model: Map, person: np.ndarray, practice: np.ndarray
     """One-way travel time (minutes) between each person's home and their practice, at the
     speed of the person's area type."""
     pop = model.population
-    px = np.array([p.x for p in model.practices])[practice]
-    py = np.array([p.y for p in model.practices])[practice]
-    return travel_minutes(pop.x[person], pop.y[person], px, py, area_speeds(model)[pop.area[person]])
+    px = np.array([p.x for p in model.practices])
+    py = np.array([p.y for p in model.practices])
+    speed = area_speeds(model)
+    out = np.empty(len(person), np.float64)
+    for start in range(0, len(person), BLOCK):  # in blocks: the same values, a fraction of the memory
+        who, where = person[start : start + BLOCK], practice[start : start + BLOCK]
+        out[start : start + BLOCK] = travel_minutes(
+            pop.x[who], pop.y[who], px[where], py[where], speed[pop.area[who]]
+        )
+    return out
