@@ -29,12 +29,12 @@ MIN_POPULATION = 1_000
 SMALL_POPULATION = 5_000
 # Memory of one replication: a fixed part plus bytes per person and per person-year simulated
 # (peak RSS measured by experiments/benchmark/benchmark.py, one year plus 28 days of warm-up and
-# 120 of warm start, on 2026-12-07: 440 MiB at 300,000 people, 1,250 MiB at 1.2 million,
-# 2,367 MiB at 2.4 million, 5,483 MiB at 5.9 million; about 940 bytes per person). The fit lies
-# 4-18% above each measurement, so it errs on the safe side.
+# 120 of warm start, commit 6ea42fa, 2026-12-07: 214 MiB at 59,246 people, 612 MiB at 600,000,
+# 979 MiB at 1.2 million, 1,720 MiB at 2.4 million, 3,968 MiB at 5.9 million; about 670 bytes
+# per person). The fit lies 7-30% above each measurement, so it errs on the safe side.
 BASE_BYTES = 250e6
-BYTES_PER_PERSON = 300.0
-BYTES_PER_PERSON_YEAR = 480.0
+BYTES_PER_PERSON = 220.0
+BYTES_PER_PERSON_YEAR = 360.0
 
 
 @dataclass(frozen=True)
