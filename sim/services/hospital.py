@@ -183,7 +183,7 @@ class Hospital(Service):
         its id is only for bookkeeping."""
         world = self.world
         person = parent.person
-        keyed = world.streams.keyed("demand.episodes")
+        keyed = self.episode_draws
         group = name_key(world.group_names[parent.group])
         generation = parent.generation + 1
         names = tuple(parent.columns)  # the same named draws, in the same columns
@@ -211,6 +211,9 @@ class Hospital(Service):
     def setup(self) -> None:
         """Find, once, the services that visit after a discharge (those that define
         ``discharge_visit``), so that a discharge asks only them."""
+        # the episodes' keyed draws (stream demand.episodes), made once: a readmission's draws are
+        # keyed by its parent's identity and the next generation, not taken from a new stream
+        self.episode_draws = self.world.streams.keyed("demand.episodes")
         self.discharge_hooks = [
             s for s in services_of(self.world) if type(s).discharge_visit is not Service.discharge_visit
         ]
