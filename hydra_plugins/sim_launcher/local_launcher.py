@@ -225,6 +225,8 @@ class SimLocalLauncher(Launcher):
                         job.process.join()
                         running.remove(job)
                         job.result = self._collect(job)
+                        wall = time.perf_counter() - job.started
+                        log.info("#%d: the job's process ended after %.1f s", job.num, wall)
         except KeyboardInterrupt:
             self._interrupt(running)
             raise SystemExit(130) from None
