@@ -93,3 +93,20 @@ def test_extending_doc_example_adds_a_need_type_without_code(tmp_path) -> None:
     (configs / "scenario" / "falls.yaml").write_text(yaml_block)
     composed = sim.load_config(["scenario=falls"], config_dir=str(configs))
     assert composed.demand.episode_groups["fall_no_fracture"] == module.falls
+
+
+def test_acute_doc_example_escalation_rule_registers_and_runs() -> None:
+    """docs/acute.md: the night-time rule sends frail patients' night episodes to the acute team."""
+    (block,) = [b for b in _python_blocks(ROOT / "docs" / "acute.md") if "NightFrailToTeam" in b]
+    _exec_as_module(block, "sim.rules.docs_example_night")
+    from sim.model import SimModel
+
+    rule = "rules.escalation.name=night_frail_to_team"
+    config = sim.load_config(["population.size=8000", "years=0.3", "scenario=acute_function", rule])
+    model = SimModel(config, 0)
+    model.run()
+    ep = model.recorder.episode_table()
+    hour = ep["onset"] % 1440 / 60
+    night = (hour >= 23) | (hour < 7)
+    to_team = ep["route"] == "acute"
+    assert to_team.any() and night[to_team].all()  # the team is reached directly only at night
