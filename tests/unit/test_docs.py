@@ -110,3 +110,10 @@ def test_acute_doc_example_escalation_rule_registers_and_runs() -> None:
     night = (hour >= 23) | (hour < 7)
     to_team = ep["route"] == "acute"
     assert to_team.any() and night[to_team].all()  # the team is reached directly only at night
+
+
+def test_statistics_doc_warmup_example_runs() -> None:
+    """docs/statistics.md: the warm-up helpers on a synthetic filling queue, as written."""
+    (block,) = [b for b in _python_blocks(ROOT / "docs" / "statistics.md") if "mser5" in b]
+    module = _exec_as_module(block, "statistics_warmup_example")
+    assert module.smooth.shape[-1] <= 365 and len(module.kpi) == 5
