@@ -50,6 +50,29 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> _S31)
 
 
+_MASK = (1 << 64) - 1
+
+
+def _mix_int(z: int) -> int:
+    """:func:`_mix` of one value, in Python integers modulo 2**64 (the same bits)."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def _unit_of_one(key: int, keys: tuple[int, ...], names: tuple[str, ...]) -> np.ndarray:
+    """:func:`to_unit` of :func:`hash_keys` for one entry, in Python integers: the same numbers,
+    without the cost of NumPy calls on arrays of one (a readmission's draws)."""
+    golden = int(_GOLDEN)
+    h = key & _MASK
+    for k in keys:
+        h = _mix_int(h ^ _mix_int((k + golden) & _MASK))
+    out = [
+        (_mix_int((_mix_int(h ^ int(name_key(n))) + golden) & _MASK) >> 11) * (1.0 / (1 << 53)) for n in names
+    ]
+    return np.array([out], np.float64)
+
+
 def _as_u64(key: np.ndarray | int) -> np.ndarray:
     """Integer keys (negative ones allowed) as uint64 arrays, at least one-dimensional."""
     a = np.atleast_1d(np.asarray(key))
@@ -118,6 +141,8 @@ class KeyedDraws:
 
     def uniforms(self, draws: tuple[str, ...], *keys: np.ndarray | int) -> np.ndarray:
         """Columns of :meth:`uniform`, one per name in ``draws``: shape (n, len(draws))."""
+        if all(isinstance(k, (int, np.integer)) for k in keys):  # one entry: in Python integers
+            return _unit_of_one(self.key, tuple(int(k) for k in keys), draws)
         return to_unit(hash_keys(self.key, *keys), draws)
 
     def poisson(self, draw: str, mean: np.ndarray, *keys: np.ndarray | int) -> np.ndarray:
