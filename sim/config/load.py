@@ -18,9 +18,11 @@ from sim.config.validation import build, to_dict
 
 
 def config_dir() -> str:
-    """The directory of the configs: ``$SIM_CONFIG_DIR`` or the repository's ``configs/``."""
+    """The directory of the configs: ``$SIM_CONFIG_DIR``, or the package's own ``sim/configs/``
+    (shipped in the wheel, so an installed sim finds them; ``configs/`` at the top of the
+    repository is a link to it)."""
     env = os.environ.get("SIM_CONFIG_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "configs"
+    path = Path(env) if env else Path(__file__).resolve().parents[1] / "configs"
     return str(path.resolve())
 
 

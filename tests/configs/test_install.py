@@ -1,0 +1,42 @@
+"""A normal (not editable) install runs from any folder: the configs ship inside the package."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_non_editable_install_runs_from_another_folder(tmp_path: Path) -> None:
+    target, work, source = tmp_path / "site", tmp_path / "elsewhere", tmp_path / "source"
+    work.mkdir()
+    # a copy of the source tree, so that the build leaves nothing in the repository
+    skip = shutil.ignore_patterns(".git", ".venv", "results", "build", "*.egg-info", "__pycache__", "tests")
+    shutil.copytree(ROOT, source, ignore=skip, symlinks=True)
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(source)],
+        capture_output=True, text=True, timeout=600, cwd=work,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    assert (target / "sim" / "configs" / "config.yaml").is_file()
+    assert not (target / "sim" / "configs").is_symlink()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    env.pop("SIM_CONFIG_DIR", None)
+    where = subprocess.run(
+        [sys.executable, "-c", "import sim, sim.config.load as c; print(sim.__file__, c.config_dir())"],
+        capture_output=True, text=True, env=env, cwd=work, timeout=60,
+    )  # fmt: skip
+    module, configs = where.stdout.split()
+    assert module.startswith(str(target)) and configs.startswith(str(target)), where.stdout
+    run = subprocess.run(
+        [sys.executable, "-m", "sim", "population.size=2000", "years=0.05", "output.plots=false",
+         f"hydra.run.dir={work / 'out'}"],
+        capture_output=True, text=True, env=env, cwd=work, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert (work / "out" / "kpis.parquet").is_file()
