@@ -70,6 +70,18 @@ def _user_overrides(argv: list[str]) -> list[str]:
     return out
 
 
+def _search_path(argv: list[str]) -> list[str]:
+    """The config search path the command line adds (``--config-dir DIR``, ``-cd DIR``, or a
+    ``hydra.searchpath=[...]`` override), as one override the pre-check composes with, so that
+    a user's own config folder (``scenario=mine`` from ``DIR/scenario/mine.yaml``) is found there
+    as Hydra finds it."""
+    dirs = [argv[k + 1] for k, arg in enumerate(argv[:-1]) if arg in ("--config-dir", "-cd")]
+    dirs += [arg.split("=", 1)[1] for arg in argv if arg.startswith("--config-dir=")]
+    if dirs:
+        return ["hydra.searchpath=[" + ",".join(f"file://{Path(d).resolve()}" for d in dirs) + "]"]
+    return [a for a in argv if a.lstrip("+").startswith("hydra.searchpath=")][-1:]
+
+
 def prevalidate(argv: list[str]) -> str | None:
     """Compose, validate and check every job of the command line ``argv`` (every combination
     of its sweeps); return a one-line error naming the key and where it was set, or None."""
@@ -77,7 +89,7 @@ def prevalidate(argv: list[str]) -> str | None:
     dir_key = "hydra.sweep.dir=" if multirun else "hydra.run.dir="
     out_dir = next((a.split("=", 1)[1] for a in reversed(argv) if a.lstrip("+").startswith(dir_key)), "")
     try:
-        count = precheck(_user_overrides(argv), multirun, out_dir=out_dir)
+        count = precheck([*_user_overrides(argv), *_search_path(argv)], multirun, out_dir=out_dir)
     except ConfigError as exc:
         return str(exc)
     except Exception as exc:  # a composition error no ConfigError caught: still one line

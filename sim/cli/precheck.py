@@ -130,6 +130,11 @@ def output_problem(raw_dir: str, jobs: int, replications: int) -> str | None:
     return None
 
 
+def _is_search_path(override: str) -> bool:
+    """True for ``hydra.searchpath=[...]``: where config groups are looked for."""
+    return override.lstrip("+").startswith("hydra.searchpath=")
+
+
 def precheck(overrides: list[str], multirun: bool, directory: str | None = None, out_dir: str = "") -> int:
     """Compose, validate and check every job of a command line; return how many were checked.
     Raises :class:`ConfigError` (key and where it was set) for the first bad one."""
@@ -145,8 +150,9 @@ def precheck(overrides: list[str], multirun: bool, directory: str | None = None,
     composed: dict[tuple[str, ...], Composed] = {}
     count, replications = 0, 1
     for combo in combinations(items):
-        group_part = tuple(o for o in combo if _is_group(o, groups))
-        values = [o for o in combo if not _is_group(o, groups)]
+        # config groups and the search path they are found on are composed; the rest are values
+        group_part = tuple(o for o in combo if _is_group(o, groups) or _is_search_path(o))
+        values = [o for o in combo if not (_is_group(o, groups) or _is_search_path(o))]
         if group_part not in composed:
             composed[group_part] = compose_checked(list(group_part), directory)
         replications = max(replications, check_combination(composed[group_part], values).replications)

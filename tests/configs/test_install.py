@@ -1,7 +1,9 @@
-"""A normal (not editable) install runs from any folder: the configs ship inside the package."""
+"""A normal (not editable) install runs from any folder: the configs ship inside the package,
+and a user's own scenarios live in a folder of their own (``--config-dir``)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -40,3 +42,18 @@ def test_a_non_editable_install_runs_from_another_folder(tmp_path: Path) -> None
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert (work / "out" / "kpis.parquet").is_file()
+
+    # the user's own scenario, in their own folder, in a sweep beside a shipped one
+    mine = work / "my_configs" / "scenario"
+    mine.mkdir(parents=True)
+    (mine / "mine.yaml").write_text(
+        "# @package _global_\nscenario:\n  name: mine\n  description: Mine.\ndemand:\n  same_day_share: 0.4\n"
+    )
+    sweep = subprocess.run(
+        [sys.executable, "-m", "sim", "-m", "--config-dir", str(work / "my_configs"),
+         "scenario=baseline,mine", "population.size=2000", "years=0.05", f"hydra.sweep.dir={work / 'sweep'}"],
+        capture_output=True, text=True, env=env, cwd=work, timeout=600,
+    )  # fmt: skip
+    assert sweep.returncode == 0, sweep.stderr
+    scenarios = {json.loads((work / "sweep" / j / "manifest.json").read_text())["scenario"] for j in "01"}
+    assert scenarios == {"baseline", "mine"}
