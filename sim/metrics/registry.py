@@ -6,7 +6,7 @@ checks that every metric of a run of every scenario is registered with the unit 
 with, and that every registered KPI is written by some run. The per-year table
 (``kpis_by_year.csv``) holds the same KPIs. ``docs/kpis.md`` is generated from here::
 
-    .venv/bin/python -m sim.metrics.registry > docs/kpis.md
+    .venv/bin/python -m sim.cli.kpi_docs > docs/kpis.md
 """
 
 from __future__ import annotations
@@ -111,10 +111,10 @@ def markdown() -> str:
         "# KPIs",
         "",
         "<!-- Generated from sim/metrics/registry.py; do not edit by hand. Regenerate with:",
-        "     .venv/bin/python -m sim.metrics.registry > docs/kpis.md -->",
+        "     .venv/bin/python -m sim.cli.kpi_docs > docs/kpis.md -->",
         "",
         "Generated from `sim/metrics/registry.py` (regenerate with",
-        "`.venv/bin/python -m sim.metrics.registry > docs/kpis.md`; `tests/unit/test_kpi_registry.py`",
+        "`.venv/bin/python -m sim.cli.kpi_docs > docs/kpis.md`; `tests/unit/test_kpi_registry.py`",
         "fails when this file and the registry differ). Every KPI the model writes to `kpis.csv`",
         "(columns `metric, group, value, unit`) and, for runs of two measured years or more, to",
         "`kpis_by_year.csv`. Rates are per simulated year of the measured period (after the",
@@ -359,8 +359,3 @@ _r("cost_dkk_per_capita", DKK, "Cost per resident", LOWER,
    "costs", "Cost per person-year of the services modelled, from the unit costs in services.costs.")
 # fmt: on
 
-
-if __name__ == "__main__":  # run as a script: use the imported module, where plug-ins register
-    from sim.metrics import registry
-
-    print(registry.markdown(), end="")
