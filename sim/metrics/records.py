@@ -140,6 +140,8 @@ class Recorder:
         self.population = population  # read on the days the population is snapshot
         self.ed_records: dict[str, np.ndarray] = {}  # the ED's visits, copied when the run ends
         self.end: RunEnd | None = None  # what the run left (set when it ends)
+        self.ended = False  # finish() has run: no more records
+        self._episode_table: dict[str, np.ndarray] | None = None
         self._req = Columns(calendar.total_days)  # one row per request, written day by day
         self.episodes: list[EpisodeState] = []
         self.diary_days: list[int] = []
@@ -251,11 +253,21 @@ class Recorder:
         into); keep the ED's visit records (so that the episode table reads records, not a live
         service)."""
         self.ed_records = ed_records
+        self.ended = True
         if self._req.columns:  # at least one day recorded (possibly with no requests)
             self.request_table = self._req.table()
 
     def episode_table(self) -> dict[str, np.ndarray]:
-        """Episode records as arrays (one entry per episode)."""
+        """Episode records as arrays (one entry per episode); built once when the run has
+        ended (the acute KPIs and the hospital's KPIs and cost all read it), anew before."""
+        if self._episode_table is not None:
+            return self._episode_table
+        table = self._build_episode_table()
+        if self.ended:
+            self._episode_table = table
+        return table
+
+    def _build_episode_table(self) -> dict[str, np.ndarray]:
         eps = self.episodes
         cols = (
             "id",
