@@ -29,9 +29,7 @@ def _set_gps(world: World, practice: Practice, ages: np.ndarray) -> None:
 def staff_practices(world: World) -> None:
     """Give every practice the GPs the ``workforce`` rule decides at the start."""
     for index, ages in world.rules["workforce"].staff(world).items():
-        practice = world.practices[index]
-        practice.set_gps(ages)
-        world.diaries.set_units(index, len(practice.gp_ages))
+        _set_gps(world, world.practices[index], ages)
 
 
 def list_everyone(world: World) -> None:
