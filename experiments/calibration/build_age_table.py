@@ -2,7 +2,7 @@
 age and sex on 1 January 2021, the default population's age structure (``population.ages:
 denmark_2021``).
 
-Sources (keys of ``../shared/data/denmark/SOURCES.md``):
+Sources (keys of ``sim/data/sources/data_sources.md``):
 
 - **DST2021AGE**: ``population_by_age_2021.csv``, persons by municipality and single year of age
   (both sexes), 1 January 2021 (DST FOLK1A 2021K1), summed here over the 98 municipalities
@@ -18,7 +18,8 @@ Caveat: the sex ratio is that of 2026, five years after the ages; the cohorts ov
 through a larger male excess mortality, so women are about 1.5 points too few among 80+ (58.3 %
 here; DST 60.6 % in 2019 and 58.1 % in 2026).
 
-Run from the repository root (needs ``../shared``)::
+Run from the repository root (it reads the shipped ``sim/data/denmark/population_by_age_2021.csv``
+and ``sim/data/sources/national.md``)::
 
     .venv/bin/python experiments/calibration/build_age_table.py
 """
@@ -36,7 +37,8 @@ from sim.config.schema import GompertzMakeham
 from sim.population.mortality import FEMALE_AT_BIRTH, survival
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "data" / "denmark"
+AGES = ROOT / "sim" / "data" / "denmark" / "population_by_age_2021.csv"
+NATIONAL = ROOT / "sim" / "data" / "sources" / "national.md"
 OUT = ROOT / "sim" / "data" / "denmark_population_by_age_sex_2021.csv"
 # The life table of configs/population/national.yaml (experiments/calibration/fit_population.py).
 MALE = GompertzMakeham(A=0.0003155, B=9.259e-06, C=0.10927)
@@ -46,12 +48,12 @@ OPEN_BAND = 85
 HEADER = """\
 # Danish residents by single year of age and sex, 1 January 2021: the default age structure of sim
 # (population.ages: denmark_2021). Built by experiments/calibration/build_age_table.py.
-# total: DST2021AGE (DST FOLK1A 2021K1 via ../shared/data/denmark/population_by_age_2021.csv), summed
+# total: DST2021AGE (DST FOLK1A 2021K1 via sim/data/denmark/population_by_age_2021.csv), summed
 #   over the 98 municipalities (Christiansø left out): {total:,} persons.
 # women, men: total split with the women's share of each 5-year band on 1 January 2026 (BEFOLK2, DST
-#   BEFOLK2 via ../shared/data/denmark/national.md); within 85+ (BEFOLK2: 62.0% women) the share rises
+#   BEFOLK2 via sim/data/sources/national.md); within 85+ (BEFOLK2: 62.0% women) the share rises
 #   with age as in the default life table, scaled to keep the band's share. Source keys: see
-#   ../shared/data/denmark/SOURCES.md and sim/data/SOURCES.md.
+#   sim/data/sources/data_sources.md and sim/data/SOURCES.md.
 """
 
 
@@ -105,11 +107,12 @@ def split_by_sex(total: pd.Series, shares: dict[tuple[int, int], float]) -> pd.D
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=SHARED, help="../shared/data/denmark")
+    parser.add_argument("--ages", type=Path, default=AGES, help="ages by municipality (DST2021AGE)")
+    parser.add_argument("--national", type=Path, default=NATIONAL, help="national.md (BEFOLK2)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    total = ages_2021(args.shared / "population_by_age_2021.csv")
-    table = split_by_sex(total, women_share_2026(args.shared / "national.md"))
+    total = ages_2021(args.ages)
+    table = split_by_sex(total, women_share_2026(args.national))
     with open(args.out, "w", encoding="utf-8") as fh:
         fh.write(HEADER.format(total=int(table["total"].sum())))
         table.to_csv(fh, index=False)

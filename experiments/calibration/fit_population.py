@@ -16,7 +16,7 @@ Two fits, both weighted least squares with ``scipy.optimize.least_squares``:
    after is compared with before. r and the 0-64 tilt have no target and are pulled towards 0 by soft
    priors; |tilt| <= 0.95.
 
-The figures are copied from ``../shared/calibration/denmark.yaml`` (entry names in the comments).
+The figures are copied from ``sim/data/sources/denmark.yaml`` (entry names in the comments).
 The script prints tables of the fit and a YAML snippet for ``configs/population/*.yaml``.
 
 Since issue 11 only the mortality part is the default: the default population takes the real
@@ -44,7 +44,7 @@ from scipy.optimize import brentq, least_squares
 from sim.population.mortality import FEMALE_AT_BIRTH  # the model's sex ratio at birth
 
 # --------------------------------------------------------------------------------------------------------
-# Calibration figures (../shared/calibration/denmark.yaml)
+# Calibration figures (sim/data/sources/denmark.yaml)
 # --------------------------------------------------------------------------------------------------------
 
 # life_expectancy_2019_2020 (value: e0; note: remaining life expectancy at 60), DST Middellevetid 2019/2020.

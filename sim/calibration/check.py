@@ -1,6 +1,6 @@
 """Calibration check: the model beside the Danish targets of ``configs/calibration/targets.yaml``.
 
-The targets are the table of ``../shared/calibration/README.md`` as data, with the age
+The targets are the table of ``sim/data/sources/calibration.md`` as data, with the age
 structure and ageing path of issue 11. Each one is measured in one of four ways (``measure``
 in the YAML):
 

@@ -26,7 +26,7 @@ from sim.population.synth import prevalence
 from sim.rng import Streams
 from tests.conftest import small_config
 
-# DST 1 January 2021, 98 municipalities (../shared/data/denmark/population_by_age_2021.csv)
+# DST 1 January 2021, 98 municipalities (sim/data/denmark/population_by_age_2021.csv)
 DST_2021_TOTAL = 5_839_955
 DST_2021_BANDS = {  # 5-year bands of 65+: persons
     (65, 70): 319_463, (70, 75): 317_767, (75, 80): 256_921, (80, 85): 154_708, (85, 90): 81_936,

@@ -1,7 +1,7 @@
 """Validation against Denmark: the baseline meets the calibration targets (issue 3, item 6).
 
 The targets are ``configs/calibration/targets.yaml`` (the table of
-``../shared/calibration/README.md``, with the age bands and the yearly 80+ growth of issue 11).
+``sim/data/sources/calibration.md``, with the age bands and the yearly 80+ growth of issue 11).
 The slow study runs the demography, prevalence and contact scopes strictly: every target there
 must be simulated and inside its tolerance. The other tests check the tolerance logic, the
 targets file and the command line.
@@ -39,11 +39,10 @@ from sim.calibration import (
     targets_path,
 )
 from sim.config import to_dict
+from sim.sources import SOURCES_DIR, lookup
 from tests.conftest import FULL, run_cli
 
 ROOT = Path(__file__).parents[2]
-SHARED = ROOT.parent / "shared" / "calibration"
-SHARED_DATA = ROOT.parent / "shared" / "data" / "denmark"
 ISSUE3_SCOPES = ("demography", "prevalence", "contacts")
 # CI: 10,000 people (65+ about 2,000: prevalence within ±2 points is then about 4 standard
 # errors wide with two replications); SIM_FULL=1: the preset's size and five replications.
@@ -220,28 +219,16 @@ def test_targets_file_loads_with_every_scope() -> None:
         assert all(not t.provisional for t in targets.select([scope]))
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="../shared/calibration is not checked out")
 def test_targets_cover_every_readme_row_and_sources_exist() -> None:
-    table = [line for line in (SHARED / "README.md").read_text().splitlines() if line.startswith("| ")]
+    lines = (SOURCES_DIR / "calibration.md").read_text().splitlines()
+    table = [line for line in lines if line.startswith("| ")]
     rows = table[1:]  # the first line is the header, the separator starts with "|-"
     assert len(rows) == 14
     named = {key for row in rows for key in re.findall(r"`([^`]+)`", row.split("|")[-2])}
-    sources = {s for t in load_targets().targets for s in t.source}
-    assert named <= sources, f"README entries without a target: {sorted(named - sources)}"
-
-    def keys(node) -> set[str]:
-        if not isinstance(node, dict):
-            return set()
-        return set(node) | {k for v in node.values() for k in keys(v)}
-
-    known = keys(yaml.safe_load((SHARED / "denmark.yaml").read_text()))
-    # source keys of the national data (DST2021AGE, BEFOLK2, ...): headings "### KEY: ..." and "- **KEY**"
-    if (SHARED_DATA / "SOURCES.md").exists():
-        text = (SHARED_DATA / "SOURCES.md").read_text()
-        known |= set(re.findall(r"^### ([A-Z0-9_]+):", text, re.M))
-        known |= set(re.findall(r"^- \*\*([A-Z0-9_]+)\*\*", text, re.M))
-    missing = sorted(sources - known)
-    assert not missing, f"sources not in denmark.yaml or data/denmark/SOURCES.md: {missing}"
+    cited = {s for t in load_targets().targets for s in t.source}
+    assert named <= cited, f"calibration.md entries without a target: {sorted(named - cited)}"
+    missing = sorted(s for s in cited if lookup(s) is None)
+    assert not missing, f"sources not in sim/data/sources (denmark.yaml, data_sources.md): {missing}"
 
 
 def test_hydra_never_composes_the_targets_file() -> None:
