@@ -11,30 +11,36 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python 3.12 or newer found; install it or run make PYTHON=/path/to/python3.12"; exit 1; }
+	@echo "make: setting up $(VENV) with $(PYTHON) (once, about 1-2 minutes): sim and its dependencies"
+	@echo "      (Mesa, SimPy, NumPy, SciPy, pandas, pyarrow, matplotlib, Hydra and its joblib and submitit"
+	@echo "      launchers) and the test tools (pytest, pytest-xdist, hypothesis, ruff), from PyPI"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --progress-bar off -e ".[dev]"
+	@echo "make: $(VENV) is ready"
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 ## make run: set up, run a small compare_organisation study (4 scenarios x 3 replications at
-## municipality size), collate it and write its report and plots under results/compare_organisation/
+## municipality size), collate it and write its report and plots under
+## results/compare_organisation/<time>/ (results/compare_organisation/latest points to the newest)
 run: venv
 	$(MAKE) --no-print-directory study STUDY=compare_organisation SWEEP_ARGS="replications=3"
 
 ## make study STUDY=<experiment> [SWEEP_ARGS="replications=3 population.size=20000"]: the sweep of
-## configs/experiment/<experiment>.yaml on this machine, then sim collate and sim report. Failed jobs
-## are listed in the report and make the target fail after the report is written.
+## configs/experiment/<experiment>.yaml on this machine, then sim collate and sim report. Each run
+## writes new folders named by time (results/multirun/<experiment>/<time>, results/<experiment>/<time>)
+## and points `latest` beside them at the newest: no study overwrites another. Failed jobs are listed
+## in the report and make the target fail after the report is written; a sweep that did not start
+## (a config error, Ctrl-C) collates nothing.
 STUDY ?= compare_organisation
 SWEEP_ARGS ?=
-SWEEP_DIR = results/multirun/$(STUDY)/latest
 study: venv
-	rm -rf $(SWEEP_DIR) results/$(STUDY)
-	$(BIN)/sim -m experiment=$(STUDY) hydra/launcher=local \
-		hydra.sweep.dir=$(SWEEP_DIR) $(SWEEP_ARGS); status=$$?; \
-	$(BIN)/sim collate $(SWEEP_DIR) --out results/$(STUDY) && $(BIN)/sim report results/$(STUDY) && \
-	echo "report: results/$(STUDY)/report.html; tables and plots/ beside it" && exit $$status
+	$(BIN)/sim -m experiment=$(STUDY) hydra/launcher=local $(SWEEP_ARGS); status=$$?; \
+	[ $$status -le 1 ] || exit $$status; \
+	$(BIN)/sim collate results/multirun/$(STUDY)/latest && $(BIN)/sim report results/$(STUDY)/latest && \
+	echo "report: results/$(STUDY)/latest/report.html; tables and plots/ beside it" && exit $$status
 
 ## make test: set up, lint, and run the whole test suite
 test: venv lint chromium

@@ -1,14 +1,7 @@
-"""Command line of sim: ``sim [hydra overrides]`` runs a study.
-
-Examples::
-
-    sim                                            # baseline, default size
-    sim scenario=health_houses replications=5      # another scenario
-    sim -m scenario=baseline,health_houses hydra/launcher=local   # a sweep
-    sim check-calibration --size 20000 --replications 3   # targets beside simulated values
-
-``check-calibration`` is a subcommand of its own (sim/cli/calibration_cmd.py); it is
-dispatched before Hydra reads the command line.
+"""Command line of sim: ``sim [KEY=VALUE ...]`` runs a job, ``sim -m ...`` a sweep, and the
+subcommands ``collate``, ``report``, ``check-calibration`` and ``warmup`` (``sim/cli/``) are
+dispatched before Hydra reads the command line. ``sim --help`` prints one screen
+(``sim/cli/help.py``); the whole configuration is ``sim --cfg job``.
 """
 
 from __future__ import annotations
@@ -46,6 +39,11 @@ def dispatch() -> None:
         from sim.cli.warmup_cmd import main as warmup
 
         sys.exit(warmup(sys.argv[2:]))
+    from sim.cli.help import short_help, wants_help
+
+    if wants_help(sys.argv[1:]):
+        print(short_help())
+        sys.exit(0)
     from sim.cli.hydra_app import run_hydra
 
     run_hydra()

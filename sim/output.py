@@ -75,6 +75,29 @@ def _atomic(path: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
+LATEST = "latest"
+
+
+def point_latest(folder: Path) -> Path | None:
+    """Point ``<parent>/latest`` at ``folder`` (a relative symbolic link, replaced atomically), so
+    a study or sweep named by time is found without its time; None where links cannot be made."""
+    folder = folder.resolve()
+    if folder.name == LATEST:
+        return None
+    link = folder.parent / LATEST
+    tmp = folder.parent / f".{LATEST}.tmp{os.getpid()}"
+    try:
+        if link.exists() and not link.is_symlink():
+            return None  # a real folder named latest (an older layout) is never replaced
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(folder.name, target_is_directory=True)
+        os.replace(tmp, link)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return None
+    return link
+
+
 def clear_results(outdir: Path) -> None:
     """Remove result tables from ``outdir`` (before a run, or after a failure)."""
     for name in RESULT_FILES:

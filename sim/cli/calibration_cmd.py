@@ -1,11 +1,11 @@
 """``sim check-calibration``: print each calibration target beside the simulated value.
 
-Examples::
+Examples (config overrides are ``KEY=VALUE``, as for ``sim`` and ``sim warmup``)::
 
     sim check-calibration                                   # every target, default size
-    sim check-calibration --size 20000 --replications 5 --scope demography prevalence contacts
+    sim check-calibration population.size=20000 --replications 5 --scope demography contacts
     sim check-calibration --strict --out results/calibration
-    sim check-calibration --override demand.contacts_per_year.80+=4   # see a target fail
+    sim check-calibration 'demand.contacts_per_year={0-64: 4.0}' --scope contacts   # see one fail
 
 Exit status: 0 when every checked target passes, 1 when any fails, 2 for a bad
 configuration or argument. Targets the model does not simulate yet are listed but not
@@ -34,6 +34,7 @@ from sim.calibration import (
     run_calibration,
 )
 from sim.cli.errors import describe
+from sim.cli.help import examples_epilog
 
 EXIT_FAIL = 1
 EXIT_CONFIG = 2
@@ -45,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sim check-calibration",
         description="Compare the simulated baseline with the Danish calibration targets "
         "(configs/calibration/targets.yaml).",
-    )
-    parser.add_argument("--size", type=int, help="population size (default: the preset's)")
+        epilog=examples_epilog(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, as for sim")
     parser.add_argument("--replications", type=int, default=3, help="replications (default: 3)")
     parser.add_argument(
         "--scope", nargs="+", action="extend", choices=SCOPES, metavar="S",
@@ -56,10 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", type=Path, metavar="DIR", help="write calibration.csv and the run's tables here"
     )
-    parser.add_argument(
-        "--override", action="append", default=[], metavar="KEY=VALUE",
-        help="a config override, as on the sim command line (repeatable)",
-    )  # fmt: skip
     parser.add_argument("--workers", type=int, help="processes for replications (default: the config's)")
     parser.add_argument("--targets", type=Path, metavar="FILE", help="another targets file")
     return parser
@@ -114,16 +112,17 @@ def write(result: Calibration, out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the check and return the exit status."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    overrides = [a for a in argv if "=" in a and not a.startswith("-")]  # anywhere, even after --scope
+    args = build_parser().parse_args([a for a in argv if a not in overrides])
+    args.overrides = overrides
     import sim
     from sim.runner import check
 
     try:
         targets = load_targets(args.targets)
-        config = sim.load_config(args.override)
+        config = sim.load_config(args.overrides)
         check(config)
-        if args.size is not None and args.size <= 0:
-            raise ValueError(f"--size: must be > 0 (got {args.size})")
         if args.replications <= 0:
             raise ValueError(f"--replications: must be > 0 (got {args.replications})")
     except Exception as exc:  # configuration errors of any kind: one line, no traceback
@@ -132,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     start = time.perf_counter()
     result = run_calibration(
-        config, size=args.size, replications=args.replications, scopes=args.scope,
+        config, replications=args.replications, scopes=args.scope,
         strict=args.strict, workers=args.workers, targets=targets,
     )  # fmt: skip
     used = result.config

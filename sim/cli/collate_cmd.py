@@ -2,9 +2,9 @@
 
 Examples::
 
-    sim -m experiment=compare_organisation                   # the sweep (results/multirun/...)
-    sim collate results/multirun/compare_organisation/<time> --out results/compare_organisation
-    sim collate <sweep dir> --baseline health_houses         # differences against another variant
+    sim -m experiment=compare_organisation      # the sweep: results/multirun/compare_organisation/<time>
+    sim collate results/multirun/compare_organisation/latest --out results/compare_organisation
+    sim collate results/multirun/compare_organisation/latest --baseline health_houses --out results/vs_houses
 
 Writes ``summary.csv``, ``differences.csv``, ``jobs.csv``, ``failures.csv``,
 ``scenarios.csv``, ``kpis.parquet``, ``timeseries.parquet`` and ``manifest.json``. The
@@ -23,21 +23,24 @@ import argparse
 import datetime
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.cli.help import examples_epilog
 from sim.config.validation import name_error
 from sim.metrics.collate import Study, collate
-from sim.output import git_commit, package_versions
+from sim.output import git_commit, package_versions, point_latest
 
 EXIT_NO_JOBS = 1
 EXIT_CANNOT_WRITE = 1
 EXIT_ARGUMENT = 2
 EXIT_INTERRUPTED = 130
 RESULTS = Path("results")
+TIME_STAMP = re.compile(r"\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d")  # Hydra's ${now:%Y-%m-%d_%H-%M-%S}
 STUDY_FILES = (
     "summary.csv",
     "differences.csv",
@@ -53,8 +56,9 @@ STUDY_FILES = (
 def build_parser() -> argparse.ArgumentParser:
     """The arguments of ``sim collate``."""
     parser = argparse.ArgumentParser(
-        prog="sim collate", description="Collate the jobs of a Hydra multirun into a study directory."
-    )
+        prog="sim collate", description="Collate the jobs of a Hydra multirun into a study directory.",
+        epilog=examples_epilog(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     parser.add_argument(
         "sweep", type=Path, help="the multirun directory (results/multirun/<experiment>/<time>)"
     )
@@ -86,9 +90,11 @@ def experiment_of(study: Study) -> dict:
     return _experiment(study)[0]
 
 
-def default_out(study: Study) -> Path:
-    """``results/<experiment.name>``; raise :class:`OutputError` unless that name is one safe path
-    segment (see :func:`name_error`) and the folder resolves to a place under ``results/``."""
+def default_out(study: Study, sweep: Path | None = None) -> Path:
+    """``results/<experiment.name>/<time>``, the time being the sweep folder's name when it is a
+    time stamp (Hydra's default) and now otherwise, so no study overwrites another; raise
+    :class:`OutputError` unless the name is one safe path segment (see :func:`name_error`) and
+    the folder resolves to a place under ``results/``."""
     experiment, source = _experiment(study)
     name = experiment["name"]
     reason = name_error(name)
@@ -99,7 +105,10 @@ def default_out(study: Study) -> Path:
             reason = f"{out} resolves to {resolved}, outside {RESULTS}/"
     if reason is not None:
         raise OutputError(f"experiment.name in {source or 'the job manifests'}: {reason}; give --out")
-    return RESULTS / name
+    stamp = sweep.resolve().name if sweep is not None else ""
+    if not TIME_STAMP.fullmatch(stamp):
+        stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    return RESULTS / name / stamp
 
 
 def study_manifest(study: Study, sweep: Path, out: Path) -> dict:
@@ -166,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ARGUMENT
     try:
         study = collate(args.sweep, args.baseline)
-        out = args.out or default_out(study)
+        out = args.out or default_out(study, args.sweep)
     except (FileNotFoundError, ValueError) as exc:  # CollateError and OutputError are ValueErrors
         print(f"sim collate: {exc}", file=sys.stderr)
         return EXIT_ARGUMENT
@@ -175,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:  # a read-only folder, a full disk
         print(f"sim collate: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_CANNOT_WRITE
+    if args.out is None:
+        point_latest(out)
     print_outcome(study, args.sweep, out)
     return 0 if (study.jobs["status"] == "ok").any() else EXIT_NO_JOBS
 

@@ -2,8 +2,8 @@
 
 Examples::
 
-    sim report results/my_study                          # writes results/my_study/report.html
-    sim report results/my_study --out /tmp/report.html   # somewhere else
+    sim report results/compare_organisation/latest      # writes report.html and plots/ there
+    sim report results/compare_organisation/latest --out elsewhere/report.html   # somewhere else
 
 The study directory is what ``sim collate <multirun dir> --out results/<study>`` writes
 (``summary.csv``, ``differences.csv``, ``jobs.csv``, ``manifest.json``, ...). The plots are also
@@ -21,6 +21,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.cli.help import examples_epilog
+
 EXIT_CANNOT_WRITE = 1
 EXIT_NOT_A_STUDY = 2
 EXIT_INTERRUPTED = 130
@@ -33,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write one self-contained HTML report (plots, KPI tables with 95% confidence "
         "intervals, differences against the baseline, manifest, STRESS-DES model description) "
         "of a study directory made by 'sim collate'.",
+        epilog=examples_epilog(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("study", type=Path, help="study directory (with summary.csv)")
     parser.add_argument(

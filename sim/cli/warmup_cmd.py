@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, NoReturn
 import pandas as pd
 
 from sim.cli.errors import describe
+from sim.cli.help import examples_epilog
 from sim.cli.progress import day_bar
 from sim.metrics.warmup import replication_tables, warmup_rows, welch_table
 
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sim warmup",
         description="Propose a warm-up (MSER-5, Welch plot) and the number of replications "
         "(confidence-interval method) from a pilot run with warmup_days=0.",
+        epilog=examples_epilog(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, as for sim")
     parser.add_argument(

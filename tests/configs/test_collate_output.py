@@ -93,16 +93,30 @@ def test_an_experiment_folder_linked_out_of_results_is_refused(
 
 def test_a_safe_experiment_name_writes_only_inside_results_name(cwd: Path, tmp_path: Path) -> None:
     sweep = sweep_named(tmp_path, "my_study")
-    out = cwd / "results" / "my_study"
-    sentinel(out)  # an earlier study's plots and report: stale, so removed
+    study = cwd / "results" / "my_study"
+    earlier = study / "2026-01-01_00-00-00"
+    sentinel(earlier)  # an earlier study of the same experiment: kept whole (issue 16 point 8)
     before = tree(tmp_path)
     assert collate_main([str(sweep)]) == 0
     after = tree(tmp_path)
-    inside = str(Path("w1", "w2", "w3", "results", "my_study"))
-    outside = lambda t: {k: v for k, v in t.items() if k != inside and not k.startswith(inside + os.sep)}  # noqa: E731
-    assert outside(after) == outside(before)  # results/ itself unchanged: no temporary folder beside
+    latest = study / "latest"
+    assert latest.is_symlink() and not Path(os.readlink(latest)).is_absolute()
+    out = latest.resolve()
+    assert out.parent == study.resolve() and out.name != earlier.name
+    inside = str(out.relative_to(tmp_path.resolve()))
+    new = {str(latest.relative_to(tmp_path)), str(study.relative_to(tmp_path)), inside}  # and its mtime
+    outside = lambda t: {k: v for k, v in t.items() if k not in new and not k.startswith(inside + os.sep)}  # noqa: E731
+    assert outside(after) == outside(before)  # the earlier study unchanged; no temporary folder beside
     assert sorted(p.name for p in out.iterdir()) == sorted(STUDY_FILES)
     assert json.loads((out / "manifest.json").read_text())["experiment"]["name"] == "my_study"
+
+
+def test_a_sweep_named_by_time_gives_its_time_to_the_study(cwd: Path, tmp_path: Path) -> None:
+    sweep = sweep_named(tmp_path, "timed")
+    stamped = sweep.with_name("2026-12-07_10-11-12")
+    sweep.rename(stamped)
+    assert collate_main([str(stamped)]) == 0
+    assert (cwd / "results" / "timed" / "latest").resolve().name == "2026-12-07_10-11-12"
 
 
 def test_a_folder_that_cannot_be_written_is_one_line_and_exit_1(

@@ -27,7 +27,8 @@ def test_a_non_editable_install_runs_from_another_folder(tmp_path: Path) -> None
     assert build.returncode == 0, build.stderr
     assert (target / "sim" / "configs" / "config.yaml").is_file()
     assert not (target / "sim" / "configs").is_symlink()
-    for shipped in ("data/sources/denmark.yaml", "data/sources/evidence.md", "data/denmark/municipalities.csv"):
+    shipped_data = ("data/sources/denmark.yaml", "data/sources/README.md", "data/denmark/municipalities.csv")
+    for shipped in shipped_data:
         assert (target / "sim" / shipped).is_file(), f"{shipped} is not package data"
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("SIM_CONFIG_DIR", None)

@@ -273,7 +273,7 @@ def test_cli_exits_zero_when_checked_targets_pass(tmp_path: Path) -> None:
         people={"kpi": "population", "group": "all", "value": 1000, "tolerance": {"relative": 50}},
         later={"kpi": "no_such_kpi", "group": "all", "value": 1, "tolerance": {"absolute": 1}},
     )
-    args = ["check-calibration", "--targets", str(path), "--size", "1000", "--replications", "1"]
+    args = ["check-calibration", "--targets", str(path), "population.size=1000", "--replications", "1"]
     proc = run_cli(*args, "--out", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     table = pd.read_csv(tmp_path / "out" / "calibration.csv").set_index("name")
@@ -288,8 +288,8 @@ def test_cli_exits_non_zero_when_a_target_fails() -> None:
         "80+: {low: 80, high: 99, share: 0.2}}"
     )  # 20% aged 80+ instead of 4.5%
     proc = run_cli(
-        "check-calibration", "--size", "2000", "--replications", "1", "--scope", "demography",
-        "--override", f"population.age_bands={bands}",
+        "check-calibration", "population.size=2000", "--replications", "1", "--scope", "demography",
+        f"population.age_bands={bands}",
     )  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
     (line,) = [x for x in proc.stdout.splitlines() if x.startswith("demography  share_80plus ")]
@@ -297,7 +297,7 @@ def test_cli_exits_non_zero_when_a_target_fails() -> None:
 
 
 def test_cli_rejects_bad_override_in_one_line() -> None:
-    proc = run_cli("check-calibration", "--override", "population.size=-5")
+    proc = run_cli("check-calibration", "population.size=-5")
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "population.size" in lines[0], proc.stderr
