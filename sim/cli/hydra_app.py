@@ -22,12 +22,13 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.cli.errors import describe
+from sim.cli.objective import job_objective
 from sim.cli.precheck import precheck
 from sim.cli.progress import day_bar
 from sim.compose import register_schema
 from sim.config import ConfigError, config_dir, config_hash, from_dict
 from sim.config.schema import SimConfig
-from sim.output import clear_results, git_commit, write_manifest, write_tables
+from sim.output import clear_results, git_commit, point_latest, write_manifest, write_tables
 from sim.runner import run
 
 log = logging.getLogger("sim")
@@ -57,14 +58,17 @@ _FLAGS_WITH_VALUE = {
 _INFO_VALUES = {"all", "config", "defaults", "defaults-tree", "plugins", "searchpath"}
 
 
-def _user_overrides(argv: list[str]) -> list[str]:
-    """The config overrides in ``argv`` (no Hydra flags or their values, no ``hydra.*`` overrides)."""
+def _user_overrides(argv: list[str], hydra: bool = False) -> list[str]:
+    """The config overrides in ``argv`` (no Hydra flags or their values; ``hydra/...`` and
+    ``hydra.*`` overrides, but for the search path, only when ``hydra``)."""
     out = []
     for k, arg in enumerate(argv):
         before = argv[k - 1] if k > 0 else ""
         if before in _FLAGS_WITH_VALUE or (before in ("--info", "-i") and arg in _INFO_VALUES):
             continue
-        if arg.startswith("-") or arg.lstrip("+~").startswith("hydra"):
+        key = arg.lstrip("+~")
+        own = key.startswith("hydra")  # Hydra's own config: hydra/sweeper=..., hydra.sweeper.n_trials=...
+        if arg.startswith("-") or key.startswith("hydra.searchpath=") or (own and not hydra):
             continue
         out.append(arg)
     return out
@@ -89,7 +93,7 @@ def prevalidate(argv: list[str]) -> str | None:
     dir_key = "hydra.sweep.dir=" if multirun else "hydra.run.dir="
     out_dir = next((a.split("=", 1)[1] for a in reversed(argv) if a.lstrip("+").startswith(dir_key)), "")
     try:
-        count = precheck([*_user_overrides(argv), *_search_path(argv)], multirun, out_dir=out_dir)
+        count = precheck([*_user_overrides(argv, hydra=True), *_search_path(argv)], multirun, out_dir=out_dir)
     except ConfigError as exc:
         return str(exc)
     except Exception as exc:  # a composition error no ConfigError caught: still one line
@@ -115,11 +119,13 @@ def already_done(outdir: Path, config: SimConfig) -> bool:
 
 
 class SweepStatus(Callback):
-    """Hydra callback: at the end of a multirun, note the jobs whose manifest is not ``ok``."""
+    """Hydra callback: at the end of a multirun, point ``<sweep parent>/latest`` at the sweep and
+    note the jobs whose manifest is not ``ok``."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         """Scan the sweep directory's job manifests and log the failed ones."""
         sweep = Path(config.hydra.sweep.dir)
+        point_latest(sweep)
         for path in sorted(sweep.glob("*/manifest.json")):
             try:
                 status = str(json.loads(path.read_text()).get("status", "unknown"))
@@ -193,9 +199,11 @@ def _in_sweep() -> bool:
     return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
 
 
-def task(cfg: DictConfig) -> None:
-    """One Hydra job: convert the config, run every replication, write the results. In a
-    sweep, a job whose directory already holds an ``ok`` run of the same config is skipped."""
+def task(cfg: DictConfig) -> float | None:
+    """One Hydra job: convert the config, run every replication, write the results, and return
+    the ``objective`` for an optimising sweeper (None without one, or when the job fails: a
+    failed trial for Optuna). In a sweep, a job whose directory already holds an ``ok`` run of
+    the same config is skipped (its objective is read from its table)."""
     outdir = Path(HydraConfig.get().runtime.output_dir)
     overrides = list(HydraConfig.get().overrides.task)
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN
@@ -206,9 +214,10 @@ def task(cfg: DictConfig) -> None:
         config = from_dict(data)
         if multirun and already_done(outdir, config):
             log.info("job %s: an ok run of the same config is there already; skipped", outdir.name)
-            return
+            return job_objective(config, outdir)
         _run_and_write(config, outdir, overrides, start)
         log.info("results written to %s", outdir)
+        return job_objective(config, outdir)
     except KeyboardInterrupt as exc:
         _record_failure(outdir, exc, start, config, overrides)
         raise
@@ -217,6 +226,7 @@ def task(cfg: DictConfig) -> None:
         log.error("%s", status)
         if not multirun:
             raise SystemExit(EXIT_CONFIG if isinstance(exc, ConfigError) else 1) from None
+        return None  # a failed job of a sweep: Optuna records a failed trial and goes on
 
 
 def run_hydra() -> None:

@@ -10,6 +10,7 @@ command line (``organisation.practice_types.solo.gp_share=0.3``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,7 @@ from sim.config.validation import (
     at_least,
     between,
     non_negative,
+    one_of,
     path_name,
     positive,
 )
@@ -127,6 +129,40 @@ class OutputConfig(Validated):
     sweep_plots: bool = False
 
 
+# ------------------------------------------------------------------ objective of an optimising sweep
+OBJECTIVE_STATS = ("mean", "median", "min", "max", "p10", "p90")  # over the replications of a job
+KPI_SPEC = re.compile(r"(?P<kpi>[A-Za-z0-9_]+)(?::(?P<group>[^:]+))?")  # <kpi> or <kpi>:<group>
+
+
+def kpi_spec_error(value: str | None) -> str | None:
+    """Why ``value`` is not ``<kpi>`` or ``<kpi>:<group>``; None when it is (or is null)."""
+    if value is None or KPI_SPEC.fullmatch(value):
+        return None
+    return f"must be <kpi> or <kpi>:<group>, a KPI of docs/kpis.md (got {value!r})"
+
+
+@dataclass(frozen=True)
+class ConstraintConfig(Validated):
+    """A bound an optimising sweep must keep: a job whose ``kpi`` breaks it returns a penalty."""
+
+    kpi: str | None = None  # <kpi> or <kpi>:<group>; null: no constraint
+    max: float | None = None  # the KPI (its objective_stat over the replications) must be <= max
+    min: float | None = None  # ... and >= min
+    penalty: float = positive(1e6)  # added to the objective (subtracted when maximising) times 1 + the breach
+
+    def checks(self) -> Iterator[tuple[str, str]]:
+        msg = kpi_spec_error(self.kpi)
+        if msg:
+            yield "kpi", msg
+        bounded = self.max is not None or self.min is not None
+        if self.kpi is not None and not bounded:
+            yield "kpi", "a constraint needs constraint.max or constraint.min"
+        if self.kpi is None and bounded:
+            yield "kpi", "constraint.max and constraint.min need the KPI they bound (constraint.kpi)"
+        if self.max is not None and self.min is not None and self.min > self.max:
+            yield "min", f"must be <= constraint.max (got {self.min} > {self.max})"
+
+
 @dataclass(frozen=True)
 class SimConfig(Validated):
     """Everything one run needs. ``sim.run(SimConfig(...))`` runs it."""
@@ -146,8 +182,17 @@ class SimConfig(Validated):
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    # what a job returns to an optimising sweeper (hydra/sweeper=optuna; docs/sweeps.md)
+    objective: str | None = None  # <kpi> or <kpi>:<group>; null: a job returns nothing
+    objective_stat: str = one_of("mean", OBJECTIVE_STATS)
+    constraint: ConstraintConfig = field(default_factory=ConstraintConfig)
 
     def checks(self) -> Iterator[tuple[str, str]]:
         yield from check_condition_names(self)
+        msg = kpi_spec_error(self.objective)
+        if msg:
+            yield "objective", msg
+        if self.constraint.kpi is not None and self.objective is None:
+            yield "constraint.kpi", "a constraint needs an objective (objective=<kpi>[:<group>])"
         if round(self.years * 365) < 1:
             yield "years", f"the measured horizon must be at least one day (got {self.years} years)"

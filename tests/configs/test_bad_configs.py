@@ -45,6 +45,10 @@ BAD = [
     ("population.ages=denmark_1901", "population.ages"),
     ("population.mortality.improvement_per_year=0.5", "population.mortality.improvement_per_year"),
     ("population.dynamics=maybe", "population.dynamics"),
+    ("objective=cost_dkk_per_capita:a:b", "objective"),
+    ("objective_stat=p50", "objective_stat"),
+    ("constraint.max=60", "constraint.kpi"),
+    ("constraint.penalty=-1", "constraint.penalty"),
 ]
 
 
@@ -73,6 +77,17 @@ def test_bad_sweep_value_is_caught_before_any_job(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "population.size" in proc.stderr
     assert not list(tmp_path.rglob("kpis.*"))
+
+
+def test_an_objective_that_is_no_kpi_stops_the_cli_before_the_run(tmp_path: Path) -> None:
+    """``objective`` must name a registered KPI: checked before the run, with the nearest name."""
+    out = tmp_path / "run"
+    proc = run_cli("objective=cost_per_resident", f"hydra.run.dir={out}")
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("sim: config error: objective:"), proc.stderr
+    assert "did you mean cost_dkk_per_capita" in lines[0]
+    assert not out.exists()
 
 
 def test_direct_construction_names_the_field() -> None:
