@@ -100,4 +100,14 @@ REPORT_KPIS: tuple[tuple[str, str, str], ...] = (
     ("Population", "share_80plus", "all"),
     ("Cost", "cost_dkk_per_capita", "total"),
 )
+# the headline KPIs of the key findings, one for each question a planner asks first: how long
+# patients wait, how much general practice is open, how many requests find no appointment, how
+# many admissions are avoidable, and what it costs (metric, group)
+FINDINGS_KPIS: tuple[tuple[str, str], ...] = (
+    ("routine_wait_days_mean", "all"),
+    ("access_hours_per_week_per_1000", "all"),
+    ("requests_unmet", "all"),
+    ("avoidable_admissions_per_1000_65plus", "all"),
+    ("cost_dkk_per_capita", "total"),
+)
 HEATMAP_KPIS = (("routine_wait_days_mean", "all"), ("avoidable_admissions_per_1000_65plus", "all"))

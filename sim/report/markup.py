@@ -28,7 +28,7 @@ def fmt(x: Any) -> str:
         return "–"
     size = abs(x)
     digits = 0 if size >= 100 else 1 if size >= 10 else 2 if size >= 1 else 3
-    return f"{x:,.{digits}f}"
+    return f"{round(x, digits) + 0.0:,.{digits}f}"  # + 0.0: a number that rounds to -0 shows no sign
 
 
 def interval(low: Any, high: Any) -> str:
@@ -36,6 +36,36 @@ def interval(low: Any, high: Any) -> str:
     if pd.isna(low) or pd.isna(high):
         return "–"
     return f"{fmt(low)} to {fmt(high)}"
+
+
+def decimals(half_width: Any, value: Any = 0.0) -> int:
+    """Decimal places for a number with an interval: two significant digits of the half-width
+    (negative: round to tens, hundreds, ...), or three of the value when there is no interval."""
+    h = abs(float(half_width)) if not pd.isna(half_width) else 0.0
+    size = h if h > 0 else abs(float(value)) if not pd.isna(value) else 0.0
+    if size == 0 or not math.isfinite(size):
+        return 0
+    return min(6, (1 if h > 0 else 2) - math.floor(math.log10(size)))
+
+
+def rounded(x: Any, places: int, plus: bool = False) -> str:
+    """``x`` rounded to ``places`` decimals (tens, hundreds for negative places); a number that
+    rounds to zero is '0', never '-0.00' or '+0'; ``plus`` puts '+' before positive numbers."""
+    if pd.isna(x):
+        return "–"
+    value = round(float(x), places)
+    if value == 0:
+        return "0"
+    text = f"{abs(value):,.{max(places, 0)}f}"
+    return ("-" if value < 0 else "+" if plus else "") + text
+
+
+def difference(mean: Any, low: Any, high: Any) -> tuple[str, str]:
+    """A difference and its interval as text, rounded alike to the interval's precision."""
+    half = (float(high) - float(low)) / 2 if not (pd.isna(low) or pd.isna(high)) else math.nan
+    places = decimals(half, mean)
+    ci = "–" if math.isnan(half) else f"{rounded(low, places)} to {rounded(high, places)}"
+    return rounded(mean, places, plus=True), ci
 
 
 def excludes_zero(low: Any, high: Any) -> bool:
@@ -57,6 +87,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], classes: Iterabl
 
 
 def _numeric(cell: str) -> bool:
+    """Whether a table cell holds a number (or an interval, a percentage, '–'): right-aligned."""
     return bool(re.fullmatch(r"[-+−–]?[\d,.]+( to [-+]?[\d,.]+)?%?|–", cell))
 
 
@@ -85,6 +116,7 @@ def render_markdown(text: str, shift: int = 0) -> str:
     code: list[str] | None = None
 
     def flush() -> None:
+        """Close the open paragraph or list."""
         if para:
             out.append(f"<p>{_inline(' '.join(para))}</p>")
             para.clear()

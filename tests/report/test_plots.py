@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from sim.report import plots
+from sim.report import plot_style, plots
 from sim.report.study import load_study
 from sim.report.variants import short_variant, summarise, swept_params
 
@@ -29,7 +29,7 @@ def figures(monkeypatch: pytest.MonkeyPatch) -> list[plt.Figure]:
         fig.savefig(path, dpi=30)
         return Path(path)
 
-    monkeypatch.setattr(plots, "_save", keep)
+    monkeypatch.setattr(plot_style, "save", keep)
     yield saved
     for fig in saved:
         plt.close(fig)
@@ -142,7 +142,7 @@ def test_population_by_age_adds_up_to_the_population(study) -> None:
 
 
 def test_report_kpis_have_plain_labels() -> None:
-    from sim.report.html import REPORT_KPIS
+    from sim.report.labels import REPORT_KPIS
 
     for _, metric, _ in REPORT_KPIS:
         assert metric in plots.LABELS
