@@ -141,6 +141,10 @@ def write_manifest(
         "overrides": overrides or [],
     }
     if config is not None:
+        from sim.config.feasibility import warnings
+
+        manifest["warnings"] = warnings(config)
+    if config is not None:
         streams = sorted({s for r in (info or {}).get("replications", []) for s in r.get("streams", [])})
         manifest |= {
             "scenario": config.scenario.name,

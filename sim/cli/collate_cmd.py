@@ -162,6 +162,11 @@ def print_outcome(study: Study, sweep: Path, out: Path) -> None:
     ok = int((study.jobs["status"] == "ok").sum())
     print(f"collated {ok} of {len(study.jobs)} jobs from {sweep} into {out}/")
     print(f"differences are against {study.reference!r}")
+    warned = list(dict.fromkeys(w for m in study.manifests for w in (m or {}).get("warnings") or []))
+    if warned:
+        print(f"the jobs recorded {len(warned)} warning(s) (the report lists them with their variants):")
+        for line in warned:
+            print(f"  {line}")
     if len(study.failures):
         print(f"{len(study.failures)} job(s) failed (failures.csv):", file=sys.stderr)
         for row in study.failures.itertuples():

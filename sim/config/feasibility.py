@@ -2,10 +2,12 @@
 
 Each value of a configuration can be in range while the whole is not: a population too small
 to fill the age bands and practices the KPIs are counted over, staffing that the population
-scaling rounds to one person (so that neighbouring settings run the same team), or a
-population that cannot fit in memory. :func:`problems` finds them from the configuration
-alone: errors refuse the run (a :class:`ConfigError` naming the key), warnings are one line
-each, logged before the run starts.
+scaling rounds to one person (so that neighbouring settings run the same team), settings of a
+practice type no practice has, a warm-up shorter than proposed, too few replications to tell
+differences from zero, or a population that cannot fit in memory. :func:`problems` finds them
+from the configuration alone: errors refuse the run (a :class:`ConfigError` naming the key),
+warnings are one line each, logged before the run starts and kept in the job's manifest
+(``warnings``), from where the report lists them.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sim.calendar import DAYS_PER_YEAR
+from sim.config.organisation import PracticeTypeConfig
 from sim.config.schema import SimConfig
 from sim.config.services import scaled
 from sim.config.validation import ConfigError
@@ -32,6 +35,12 @@ SMALL_POPULATION = 5_000
 # 120 of warm start, commit 6ea42fa, 2026-12-07: 214 MiB at 59,246 people, 612 MiB at 600,000,
 # 979 MiB at 1.2 million, 1,720 MiB at 2.4 million, 3,968 MiB at 5.9 million; about 670 bytes
 # per person). The fit lies 7-30% above each measurement, so it errs on the safe side.
+# The warm-up experiments/warmup/README.md proposes (MSER-5 on beds, waits and unmet requests:
+# 35 days for a one-year pilot, 50 for two years with the population held still).
+PROPOSED_WARMUP_DAYS = 50
+# Replications the same study found a headline KPI needs for a 95% interval of +-5% of its mean:
+# avoidable admissions per 1,000 aged 65+ 4 to 8 (the low end here).
+HEADLINE_REPLICATIONS = 4
 BASE_BYTES = 250e6
 BYTES_PER_PERSON = 220.0
 BYTES_PER_PERSON_YEAR = 360.0
@@ -130,6 +139,58 @@ def _staffing(config: SimConfig) -> Iterator[Problem]:
         )
 
 
+# fields of a practice type that only act when some practice is of that type
+_TYPE_DEFAULTS = PracticeTypeConfig()
+_PASSIVE_FIELDS = {"gp_share", "recruit_probability"}  # set on every type by the baseline
+
+
+def _no_effect(config: SimConfig) -> Iterator[Problem]:
+    """Settings of a practice type no practice has: no GPs at the start and nothing merges into it."""
+    org = config.organisation
+    for name, kind in org.practice_types.items():
+        if kind.gp_share > 0 or (org.merge.types and org.merge.into == name):
+            continue
+        changed = [
+            f.name for f in fields(kind)
+            if f.name not in _PASSIVE_FIELDS and getattr(kind, f.name) != getattr(_TYPE_DEFAULTS, f.name)
+        ]  # fmt: skip
+        if changed:
+            yield Problem(
+                f"organisation.practice_types.{name}",
+                f"{', '.join(changed)} set, but no practice is a {name} in organisation "
+                f"{org.name!r} (gp_share 0 and nothing merges into it): these settings have no effect",
+            )
+
+
+def _statistics(config: SimConfig) -> Iterator[Problem]:
+    """A warm-up shorter than proposed, and too few replications to tell differences from zero."""
+    if 0 < config.warmup_days < PROPOSED_WARMUP_DAYS:  # 0: a pilot measuring from the start (sim warmup)
+        yield Problem(
+            "warmup_days",
+            f"{config.warmup_days} days is shorter than the proposed warm-up of {PROPOSED_WARMUP_DAYS} "
+            "(experiments/warmup/README.md; sim warmup): beds and readmissions are still filling when "
+            "measuring starts",
+        )
+    if config.replications < 2:
+        yield Problem(
+            "replications",
+            "1 replication gives no confidence interval and no paired difference between scenarios "
+            f"(use {HEADLINE_REPLICATIONS} or more; sim warmup proposes how many)",
+        )
+    elif config.replications < HEADLINE_REPLICATIONS:
+        yield Problem(
+            "replications",
+            f"{config.replications} is fewer than the {HEADLINE_REPLICATIONS}-8 that avoidable admissions "
+            "per 1,000 aged 65+ need for a 95% interval of +-5% (experiments/warmup/README.md): "
+            "differences between scenarios may not be told from zero",
+        )
+
+
+def warnings(config: SimConfig) -> list[str]:
+    """The warnings of :func:`problems`, one line each (``key: message``), for the run's manifest."""
+    return [f"{p.key}: {p.message}" for p in problems(config) if not p.error]
+
+
 def _memory(config: SimConfig) -> Iterator[Problem]:
     need, have = memory_estimate(config), available_memory()
     if need > have:
@@ -145,7 +206,10 @@ def _memory(config: SimConfig) -> Iterator[Problem]:
 
 def problems(config: SimConfig) -> list[Problem]:
     """Everything that makes ``config`` unable to run (errors) or likely to mislead (warnings)."""
-    return [*_population(config), *_staffing(config), *_memory(config)]
+    return [
+        *_population(config), *_staffing(config), *_no_effect(config), *_statistics(config),
+        *_memory(config),
+    ]  # fmt: skip
 
 
 def check_feasible(config: SimConfig, warn: bool = True) -> None:

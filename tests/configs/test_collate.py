@@ -138,3 +138,17 @@ def test_a_failed_job_is_listed_the_rest_collated_and_a_rerun_skips_ok_jobs(tmp_
     assert proc.stderr.count("skipped") == 4
     assert {p: p.stat().st_mtime_ns for p in before} == before
     assert len(list(sweep.glob("*/kpis.parquet"))) == 5
+
+
+def test_collate_says_which_warnings_the_jobs_recorded(tmp_path: Path, capsys) -> None:
+    sweep = tmp_path / "sweep"
+    for num, scenario in enumerate(("baseline", "acute_function")):
+        job = fake_job(sweep, num, scenario, [1.0, 2.0, 3.0], experiment="warned")
+        manifest = json.loads((job / "manifest.json").read_text())
+        rounded = "services.acute_function.shifts.day.nurses: 2 for 59,246 people rounds to 1 at 20,000"
+        manifest["warnings"] = [rounded, f"replications: 3 is fewer than the 4-8 ({scenario})"]
+        (job / "manifest.json").write_text(json.dumps(manifest))
+    assert collate_main([str(sweep), "--out", str(tmp_path / "study")]) == 0
+    out = capsys.readouterr().out
+    assert "the jobs recorded 3 warning(s)" in out
+    assert out.count("rounds to 1 at 20,000") == 1  # each distinct warning once

@@ -184,6 +184,36 @@ def test_staffing_that_rounds_to_one_is_warned_about(caplog: pytest.LogCaptureFi
     assert any(line.startswith("population.size: 4,000 people is small") for line in lines), lines
 
 
+def test_settings_without_effect_short_warm_up_and_few_replications_are_warned_about() -> None:
+    from sim.config.feasibility import warnings
+
+    quiet = sim.load_config(["scenario=health_houses", "replications=4"])
+    assert warnings(quiet) == []  # the default size, warm-up and a houses organisation: nothing to say
+    noisy = sim.load_config([
+        "organisation.practice_types.health_house.nurses_per_gp=2", "warmup_days=20", "replications=2",
+    ])  # fmt: skip
+    lines = warnings(noisy)
+    assert [line.split(":")[0] for line in lines] == [
+        "organisation.practice_types.health_house", "warmup_days", "replications",
+    ], lines  # fmt: skip
+    assert "nurses_per_gp set, but no practice is a health_house in organisation 'baseline'" in lines[0]
+    assert lines[1].startswith("warmup_days: 20 days is shorter than the proposed warm-up of 50")
+    assert lines[2].startswith("replications: 2 is fewer than the 4-8")
+    houses = sim.load_config(["scenario=health_houses", "replications=4",
+                              "organisation.practice_types.health_house.nurses_per_gp=2"])  # fmt: skip
+    assert warnings(houses) == []  # the houses exist there: the setting acts
+
+
+def test_the_warnings_go_into_the_manifest(tmp_path: Path) -> None:
+    proc = run_cli("population.size=3000", "years=0.02", "warmup_days=7", f"hydra.run.dir={tmp_path}/run")
+    assert proc.returncode == 0, proc.stderr
+    recorded = json.loads((tmp_path / "run" / "manifest.json").read_text())["warnings"]
+    assert any(w.startswith("population.size: 3,000 people is small") for w in recorded), recorded
+    assert any(w.startswith("warmup_days: 7 days") for w in recorded) and len(recorded) >= 4
+    for line in recorded:
+        assert line in proc.stderr  # the run log says the same, line by line
+
+
 # ---------------------------------------------------------------- 7. the right key, always ConfigError
 def test_a_missing_scenario_blames_the_scenario() -> None:
     with pytest.raises(ConfigError) as info:
