@@ -178,22 +178,26 @@ class SimLocalLauncher(Launcher):
         log.info(f"SimLocalLauncher(n_jobs={n_jobs}) is launching {len(job_overrides)} jobs")
         log.info(f"Launching jobs, sweep output dir : {sweep_dir}")
         jobs = []
+        total = initial_job_idx + len(job_overrides)
+        size = {"SIM_SWEEP_JOBS": str(total), "SIM_SWEEP_PARALLEL": str(n_jobs)}
         for k, overrides in enumerate(job_overrides):
             log.info("\t#{} : {}".format(initial_job_idx + k, " ".join(filter_overrides(overrides))))
-            jobs.append(self._prepare(initial_job_idx + k, overrides))
+            jobs.append(self._prepare(initial_job_idx + k, overrides, size))
         state = Singleton.get_state()
         state.pop("omegaconf_resolvers")  # closures: not picklable; each job process registers its own
         shared = pickle.dumps((self.hydra_context, self.task_function, state), pickle.HIGHEST_PROTOCOL)
         self._run(jobs, n_jobs, shared)
         return [job.result for job in jobs if job.result is not None]
 
-    def _prepare(self, num: int, overrides: Sequence[str]) -> _Job:
-        """Compose the config of job ``num`` and find its output directory, as ``run_job`` will."""
+    def _prepare(self, num: int, overrides: Sequence[str], env: dict[str, str]) -> _Job:
+        """Compose the config of job ``num`` and find its output directory, as ``run_job`` will;
+        ``env`` (the sweep's size, for the job's progress line) joins ``hydra.job.env_set``."""
         assert self.config is not None and self.hydra_context is not None
         config = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
         with open_dict(config):
             config.hydra.job.id = f"{config.hydra.job.name}_{num}"
             config.hydra.job.num = num
+            config.hydra.job.env_set.update(env)
         saved = HydraConfig.instance().cfg
         try:
             HydraConfig.instance().set_config(config)  # for ${hydra:...} in the directory's name

@@ -24,7 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.cli.errors import describe
 from sim.cli.objective import job_objective
 from sim.cli.precheck import precheck
-from sim.cli.progress import day_bar
+from sim.cli.progress import job_progress
 from sim.compose import register_schema
 from sim.config import ConfigError, config_dir, config_hash, from_dict
 from sim.config.schema import SimConfig
@@ -174,8 +174,9 @@ def _run_and_write(config: SimConfig, outdir: Path, overrides: list[str], start:
     clear_results(outdir)
     if os.environ.get(FAULT_ENV) == config.scenario.name:
         raise RuntimeError(f"fault injected for scenario {config.scenario.name} ({FAULT_ENV})")
-    with day_bar(config, config.scenario.name) as bar:
-        results = run(config, progress=bar.update)
+    num = HydraConfig.get().job.num if _in_sweep() else None
+    with job_progress(config, num, overrides) as progress:
+        results = run(config, progress=progress)
     write_tables(
         results.kpis,
         results.timeseries if config.output.timeseries else None,
