@@ -43,8 +43,9 @@ study: venv
 	echo "report: results/$(STUDY)/latest/report.html; tables and plots/ beside it" && exit $$status
 
 ## make test: set up, lint, and run the whole test suite
+## (the sweeps on real SLURM and Ray clusters are `make test-cluster`, mk/cluster.mk; .ci/run runs both)
 test: venv lint chromium
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 -m "not cluster"
 
 ## make chromium: install Debian's Chromium (the report's browser test) when no browser is found and we
 ## are root; a failure is tolerated (the test then skips, naming the reason)
@@ -60,10 +61,12 @@ chromium:
 	fi
 
 lint: venv
-	$(BIN)/ruff check sim tests experiments
+	$(BIN)/ruff check sim tests experiments hydra_plugins
 
 bench: venv
 	$(BIN)/python experiments/benchmark/benchmark.py
 
 clean:
-	rm -rf $(VENV) results/default results/runs results/multirun outputs multirun
+	rm -rf $(VENV) .venv-ray results/default results/runs results/multirun outputs multirun
+
+include mk/cluster.mk
