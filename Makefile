@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## make run: set up, run a small compare_organisation study (4 scenarios x 3 replications at
+## make run: set up, run a small compare_organisation study (5 scenarios x 3 replications at
 ## municipality size), collate it and write its report and plots under
 ## results/compare_organisation/<time>/ (results/compare_organisation/latest points to the newest)
 run: venv

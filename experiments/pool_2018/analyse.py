@@ -5,7 +5,7 @@ share of solo practices merged, the houses formed in the municipality, their pri
 grant per house, the paired differences against no merging (with 95% intervals), and the same
 per house and for the houses 200 mio DKK buys. Run from the repository root::
 
-    .venv/bin/python experiments/pool_2018/analyse.py results/pool_2018
+    .venv/bin/python experiments/pool_2018/analyse.py results/pool_2018/latest
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def pool_table(summary: pd.DataFrame, differences: pd.DataFrame) -> pd.DataFrame
 def main(argv: list[str]) -> int:
     """Write ``pool.csv`` into the study directory and print it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("study", type=Path, help="the collated study directory (results/pool_2018)")
+    parser.add_argument("study", type=Path, help="the collated study directory (results/pool_2018/latest)")
     args = parser.parse_args(argv)
     if not (args.study / "summary.csv").exists():
         print(f"{args.study}: no summary.csv; run sim collate first", file=sys.stderr)

@@ -3,14 +3,15 @@
 Examples::
 
     sim -m experiment=compare_organisation      # the sweep: results/multirun/compare_organisation/<time>
-    sim collate results/multirun/compare_organisation/latest --out results/compare_organisation
+    sim collate results/multirun/compare_organisation/latest   # results/compare_organisation/<time>
     sim collate results/multirun/compare_organisation/latest --baseline health_houses --out results/vs_houses
 
 Writes ``summary.csv``, ``differences.csv``, ``jobs.csv``, ``failures.csv``,
 ``scenarios.csv``, ``kpis.parquet``, ``timeseries.parquet`` and ``manifest.json``. The
 tables are written to a temporary directory and moved in when all are complete, so a
 study directory never mixes tables of two collations; nothing is written or deleted outside
-it. Without ``--out`` the study goes to ``results/<experiment.name>``, and that name, read from
+it. Without ``--out`` the study goes to ``results/<experiment.name>/<time>`` (the sweep folder's
+time) and ``results/<experiment.name>/latest`` points at it; the name, read from
 the job manifests, must be one safe path segment. Exit status: 0 when collated (failed jobs
 are listed in ``failures.csv`` and on the console), 1 when no job succeeded or the study
 cannot be written, 2 for a bad argument or a sweep that cannot be collated (two
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "sweep", type=Path, help="the multirun directory (results/multirun/<experiment>/<time>)"
     )
-    parser.add_argument("--out", type=Path, help="the study directory (default: results/<experiment name>)")
+    parser.add_argument("--out", type=Path, help="study directory (default: results/<experiment>/<time>)")
     parser.add_argument(
         "--baseline", metavar="VARIANT", help="variant or scenario to difference against (default: baseline)"
     )

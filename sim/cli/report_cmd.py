@@ -5,7 +5,7 @@ Examples::
     sim report results/compare_organisation/latest      # writes report.html and plots/ there
     sim report results/compare_organisation/latest --out elsewhere/report.html   # somewhere else
 
-The study directory is what ``sim collate <multirun dir> --out results/<study>`` writes
+The study directory is what ``sim collate <multirun dir>`` writes (``results/<study>/<time>``)
 (``summary.csv``, ``differences.csv``, ``jobs.csv``, ``manifest.json``, ...). The plots are also
 written as PNG files to ``<study>/plots/``, which is replaced whole once every plot is drawn;
 nothing else is written. Exit status: 0 when the report is written, 1 when it cannot be written
