@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from omegaconf import OmegaConf
@@ -14,6 +15,7 @@ import sim
 from sim.config.load import config_dir
 from sim.metrics.stats import mean_ci
 from sim.output import git_commit, package_versions, write_manifest, write_tables
+from sim.report import plot_style
 
 SIZE, REPLICATIONS, YEARS, WARMUP = 2000, 2, 0.5, 14
 NURSES = "services.acute_function.shifts.day.nurses"
@@ -140,3 +142,19 @@ def build_study(root: Path) -> Path:
 def study_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A study directory of four small jobs (three scenarios, one staffing variant) and a failure."""
     return build_study(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture
+def figures(monkeypatch: pytest.MonkeyPatch) -> list[plt.Figure]:
+    """Every figure a plot function saves, kept open for inspection."""
+    saved: list[plt.Figure] = []
+
+    def keep(fig: plt.Figure, path: Path) -> Path:
+        saved.append(fig)
+        fig.savefig(path, dpi=30)
+        return Path(path)
+
+    monkeypatch.setattr(plot_style, "save", keep)
+    yield saved
+    for fig in saved:
+        plt.close(fig)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.report import plot_style, plots
+from sim.report import plots
 from sim.report.bounds import bounded, limits
 from sim.report.plot_style import coinciding, line_styles
 from sim.report.timeseries_plots import daily_mean
@@ -18,22 +18,6 @@ from sim.report.timeseries_plots import daily_mean
 SUMMARY = ["variant", "scenario", "metric", "group", "unit", "mean", "ci_low", "ci_high", "n"]
 VARIANTS = ("baseline", "health_houses", "acute_function")
 AVOIDABLE, PER_65 = "avoidable_admissions_per_1000_65plus", "per 1000 aged 65+ per year"
-
-
-@pytest.fixture
-def figures(monkeypatch: pytest.MonkeyPatch) -> list[plt.Figure]:
-    """Every figure a plot function saves, kept open for inspection."""
-    saved: list[plt.Figure] = []
-
-    def keep(fig: plt.Figure, path: Path) -> Path:
-        saved.append(fig)
-        fig.savefig(path, dpi=30)
-        return Path(path)
-
-    monkeypatch.setattr(plot_style, "save", keep)
-    yield saved
-    for fig in saved:
-        plt.close(fig)
 
 
 def _row(variant: str, metric: str, group: str, unit: str, mean: float, half: float) -> tuple:

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from sim.report import plot_style, plots
+from sim.report import plots
 from sim.report.study import load_study
 from sim.report.variants import short_variant, summarise, swept_params
 
@@ -17,22 +17,6 @@ from sim.report.variants import short_variant, summarise, swept_params
 def study(study_dir: Path):
     """The fixture study's tables."""
     return load_study(study_dir)
-
-
-@pytest.fixture
-def figures(monkeypatch: pytest.MonkeyPatch) -> list[plt.Figure]:
-    """Every figure a plot function saves, kept open for inspection."""
-    saved: list[plt.Figure] = []
-
-    def keep(fig: plt.Figure, path: Path) -> Path:
-        saved.append(fig)
-        fig.savefig(path, dpi=30)
-        return Path(path)
-
-    monkeypatch.setattr(plot_style, "save", keep)
-    yield saved
-    for fig in saved:
-        plt.close(fig)
 
 
 def _unlabelled(fig: plt.Figure) -> list[str]:
