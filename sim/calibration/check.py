@@ -23,9 +23,11 @@ the ageing series and the mortality function); with ``strict=True`` those fail t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,9 @@ from sim.metrics.stats import mean_ci
 from sim.population.mortality import life_expectancy
 from sim.population.synth import synthesise
 from sim.rng import Streams
+
+# a context manager per run that yields the run's progress callback (sim.cli.progress.job_progress)
+Progress = Callable[[SimConfig, str], AbstractContextManager[Callable[[int], None]]]
 
 
 @dataclass(frozen=True)
@@ -216,10 +221,15 @@ def run_calibration(
     strict: bool = False,
     workers: int | None = None,
     targets: Targets | None = None,
+    progress: Progress | None = None,
 ) -> Calibration:
     """Run what the selected targets need and compare: the normal run if any target is measured
-    from KPIs, the ageing run if any is measured from the projection."""
+    from KPIs, the ageing run if any is measured from the projection. ``progress(config, label)``,
+    where given, is a context manager yielding each run's progress callback."""
     from sim.runner import run
+
+    def shown(run_config: SimConfig, label: str) -> AbstractContextManager[Callable[[int], None] | None]:
+        return progress(run_config, label) if progress else contextlib.nullcontext(None)
 
     targets = targets or load_targets()
     selected = targets.select(scopes)
@@ -228,11 +238,13 @@ def run_calibration(
     kpis = ageing_ts = pd.DataFrame()
     found: dict[str, Measurement] = {}
     if "run" in measures:
-        kpis = run(config, workers=workers).kpis
+        with shown(config, "calibration: the normal run") as step:
+            kpis = run(config, workers=workers, progress=step).kpis
         found |= {t.name: measure_kpi(kpis, t) for t in selected if t.measure == "run"}
     if "ageing" in measures:
         ageing = ageing_config(config, targets.ageing)
-        ageing_ts = run(ageing, workers=workers).timeseries
+        with shown(ageing, f"calibration: the ageing run ({targets.ageing.years} years)") as step:
+            ageing_ts = run(ageing, workers=workers, progress=step).timeseries
         for t in selected:
             if t.measure == "ageing":
                 start, end = t.years or (0, targets.ageing.years)

@@ -35,6 +35,7 @@ from sim.calibration import (
 )
 from sim.cli.errors import describe
 from sim.cli.help import examples_epilog
+from sim.cli.progress import job_progress
 
 EXIT_FAIL = 1
 EXIT_CONFIG = 2
@@ -122,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         targets = load_targets(args.targets)
         config = sim.load_config(args.overrides)
-        check(config)
+        check(config, warn=False)  # validate now; the runs warn about what they run
         if args.replications <= 0:
             raise ValueError(f"--replications: must be > 0 (got {args.replications})")
     except Exception as exc:  # configuration errors of any kind: one line, no traceback
@@ -133,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run_calibration(
         config, replications=args.replications, scopes=args.scope,
         strict=args.strict, workers=args.workers, targets=targets,
+        progress=lambda run_config, label: job_progress(run_config, label=label),
     )  # fmt: skip
     used = result.config
     print(

@@ -82,14 +82,20 @@ class LineProgress:
 
 @contextlib.contextmanager
 def job_progress(
-    config: SimConfig, num: int | None = None, swept: list[str] | None = None, stream: TextIO | None = None
+    config: SimConfig,
+    num: int | None = None,
+    swept: list[str] | None = None,
+    stream: TextIO | None = None,
+    label: str | None = None,
 ) -> Iterator[Callable[[int], None]]:
-    """Progress of one job's replications; yields the callback to pass to :func:`sim.run`.
-    A bar on a terminal (logs above it), plain lines elsewhere and for parallel jobs."""
+    """Progress of one job's replications (or of a command's run named by ``label``); yields the
+    callback to pass to :func:`sim.run`. A bar on a terminal (logs above it), plain lines
+    elsewhere and for parallel jobs."""
     stream = stream or sys.stderr
     total, parallel = _sweep_size()
     position = job_position(num, total)
-    label = f"{position}: {variant_words(config, swept)}" if position else variant_words(config, swept)
+    if label is None:
+        label = f"{position}: {variant_words(config, swept)}" if position else variant_words(config, swept)
     terminal = getattr(stream, "isatty", lambda: False)()
     if not terminal or parallel > 1:
         print(f"{label}: {config.replications} replication(s) of {simulated_days(config)} days",
@@ -105,19 +111,3 @@ def job_progress(
     )  # fmt: skip
     with bar, logging_redirect_tqdm(loggers=[logging.getLogger()]):
         yield bar.update
-
-
-def day_bar(config: SimConfig, desc: str):  # -> tqdm (imported lazily)
-    """A bar over ``replications x simulated days`` for a command's own pilot run (``sim warmup``),
-    shown on a terminal once a run takes longer than a couple of seconds."""
-    from tqdm import tqdm
-
-    return tqdm(
-        total=config.replications * simulated_days(config),
-        desc=f"{desc} ({config.replications} replication(s))",
-        unit="day",
-        delay=SHOW_AFTER_SECONDS,
-        disable=None,
-        file=sys.stderr,
-        mininterval=0.5,
-    )

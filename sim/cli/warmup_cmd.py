@@ -33,7 +33,7 @@ import pandas as pd
 
 from sim.cli.errors import describe
 from sim.cli.help import examples_epilog
-from sim.cli.progress import day_bar
+from sim.cli.progress import job_progress
 from sim.metrics.warmup import replication_tables, warmup_rows, welch_table
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def check_selection(table: pd.DataFrame, pairs: Sequence[tuple[str, str]], optio
 
 
 def run_pilot(config: SimConfig, replications: int, workers: int | None) -> Results:
-    """Run ``config`` with no warm-up and ``replications`` replications, with a progress bar."""
+    """Run ``config`` with no warm-up and ``replications`` replications, showing its progress."""
     import sim
 
     pilot = dataclasses.replace(
@@ -161,8 +161,8 @@ def run_pilot(config: SimConfig, replications: int, workers: int | None) -> Resu
         replications=replications,
         output=dataclasses.replace(config.output, timeseries=True),
     )
-    with day_bar(pilot, "pilot") as bar:
-        return sim.run(pilot, workers=workers, progress=bar.update)
+    with job_progress(pilot, label="sim warmup: pilot") as progress:
+        return sim.run(pilot, workers=workers, progress=progress)
 
 
 def plot_welch(welch: pd.DataFrame, warmup: pd.DataFrame, configured: int, path: Path) -> Path:
@@ -281,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         series = parse_series(args.metric or SERIES, args.group or "all")
         kpis = parse_series(args.kpi or KPIS, "all", "--kpi")
         config = sim.load_config(args.overrides)
-        check(config)
+        check(config, warn=False)  # validate now; the pilot warns about what it runs
     except Exception as exc:  # configuration errors of any kind: one line, no traceback
         print(f"sim warmup: {describe(exc)}", file=sys.stderr)
         return EXIT_CONFIG

@@ -130,6 +130,7 @@ def test_cli_runs_end_to_end(tmp_path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "proposed warm-up" in proc.stdout and "configured warmup_days: 56" in proc.stdout
+    assert "sim warmup: pilot: replication 2 of 2 done" in proc.stderr  # progress off a terminal
     for name in ("warmup.csv", "replications.csv", "ci_table.csv", "welch.csv", "welch.png"):
         assert (out / name).stat().st_size > 0
     warmup = pd.read_csv(out / "warmup.csv")

@@ -276,6 +276,8 @@ def test_cli_exits_zero_when_checked_targets_pass(tmp_path: Path) -> None:
     args = ["check-calibration", "--targets", str(path), "population.size=1000", "--replications", "1"]
     proc = run_cli(*args, "--out", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # off a terminal the run still says how far it is (issue 16 point 6): a line per replication
+    assert "calibration: the normal run: replication 1 of 1 done" in proc.stderr, proc.stderr
     table = pd.read_csv(tmp_path / "out" / "calibration.csv").set_index("name")
     assert table.loc["people", "status"] == PASS and table.loc["later", "status"] == NOT_YET
     strict = run_cli(*args, "--strict")
