@@ -119,13 +119,15 @@ def already_done(outdir: Path, config: SimConfig) -> bool:
 
 
 class SweepStatus(Callback):
-    """Hydra callback: at the end of a multirun, point ``<sweep parent>/latest`` at the sweep and
-    note the jobs whose manifest is not ``ok``."""
+    """Hydra callback: at the end of a multirun, point ``<sweep parent>/latest`` at the sweep when
+    the sweep folder sits in a folder named by the experiment (``results/multirun/<experiment>/``,
+    the default; not a folder given elsewhere) and note the jobs whose manifest is not ``ok``."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         """Scan the sweep directory's job manifests and log the failed ones."""
         sweep = Path(config.hydra.sweep.dir)
-        point_latest(sweep)
+        if sweep.resolve().parent.name == str(config.experiment.name):  # the layout of results/multirun
+            point_latest(sweep)
         for path in sorted(sweep.glob("*/manifest.json")):
             try:
                 status = str(json.loads(path.read_text()).get("status", "unknown"))
@@ -215,10 +217,9 @@ def task(cfg: DictConfig) -> float | None:
         config = from_dict(data)
         if multirun and already_done(outdir, config):
             log.info("job %s: an ok run of the same config is there already; skipped", outdir.name)
-            return job_objective(config, outdir)
-        _run_and_write(config, outdir, overrides, start)
-        log.info("results written to %s", outdir)
-        return job_objective(config, outdir)
+        else:
+            _run_and_write(config, outdir, overrides, start)
+            log.info("results written to %s", outdir)
     except KeyboardInterrupt as exc:
         _record_failure(outdir, exc, start, config, overrides)
         raise
@@ -228,6 +229,20 @@ def task(cfg: DictConfig) -> float | None:
         if not multirun:
             raise SystemExit(EXIT_CONFIG if isinstance(exc, ConfigError) else 1) from None
         return None  # a failed job of a sweep: Optuna records a failed trial and goes on
+    return _objective_of(config, outdir, multirun)
+
+
+def _objective_of(config: SimConfig, outdir: Path, multirun: bool) -> float | None:
+    """The objective of a job whose results are written; an objective its tables cannot give (a
+    KPI or group the run did not write) is an error of the objective, not of the run: the results
+    stay, the sweep gets None (a failed trial) and a single run exits with status 2."""
+    try:
+        return job_objective(config, outdir)
+    except ConfigError as exc:
+        log.error("the results are written, but %s", describe(exc))
+        if not multirun:
+            raise SystemExit(EXIT_CONFIG) from None
+        return None
 
 
 def run_hydra() -> None:

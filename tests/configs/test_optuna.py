@@ -278,3 +278,13 @@ def test_a_tiny_study_ends_with_the_best_objective_its_jobs_returned(tmp_path: P
     best_jobs = [p for p, value in returned.values() if value == pytest.approx(best["best_value"], rel=1e-12)]
     assert best_jobs and all({k: int(v) for k, v in p.items()} == best["best_params"] for p in best_jobs)
     assert set(best["best_params"]) == {f"{SHIFTS}{s}.nurses" for s in ("day", "evening", "night")}
+
+
+def test_an_objective_the_tables_cannot_give_keeps_the_results(tmp_path: Path) -> None:
+    """A group the run did not write is an error of the objective: exit 2, the results stay ok."""
+    out = tmp_path / "run"
+    proc = run_cli("objective=cost_dkk_per_capita:nosuch", *TINY, f"hydra.run.dir={out}")
+    assert proc.returncode == 2, proc.stderr
+    assert "the results are written, but objective: cost_dkk_per_capita has no group 'nosuch'" in proc.stderr
+    assert json.loads((out / "manifest.json").read_text())["status"] == "ok"
+    assert (out / "kpis.parquet").is_file()
