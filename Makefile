@@ -37,10 +37,11 @@ run: venv
 STUDY ?= compare_organisation
 SWEEP_ARGS ?=
 study: venv
-	$(BIN)/sim -m experiment=$(STUDY) hydra/launcher=local $(SWEEP_ARGS); status=$$?; \
-	[ $$status -le 1 ] || exit $$status; \
-	$(BIN)/sim collate results/multirun/$(STUDY)/latest && $(BIN)/sim report results/$(STUDY)/latest && \
-	echo "report: results/$(STUDY)/latest/report.html; tables and plots/ beside it" && exit $$status
+	@stamp=$$(date +%Y-%m-%d_%H-%M-%S); sweep=results/multirun/$(STUDY)/$$stamp; \
+	$(BIN)/sim -m experiment=$(STUDY) hydra/launcher=local hydra.sweep.dir=$$sweep $(SWEEP_ARGS); status=$$?; \
+	[ $$status -le 1 ] && [ -d $$sweep ] || { echo "make study: the sweep did not run (status $$status)"; exit $$status; }; \
+	$(BIN)/sim collate $$sweep && $(BIN)/sim report results/$(STUDY)/$$stamp && \
+	echo "report: results/$(STUDY)/latest/report.html ($$stamp); tables and plots/ beside it" && exit $$status
 
 ## make test: set up, lint, and run the whole test suite
 ## (the sweeps on real SLURM and Ray clusters are `make test-cluster`, mk/cluster.mk; .ci/run runs both)

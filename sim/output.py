@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import logging
 import os
 import platform
 import subprocess
@@ -20,6 +21,8 @@ import pandas as pd
 from sim.config.load import config_hash
 from sim.config.schema import SimConfig
 from sim.config.validation import to_dict
+
+log = logging.getLogger(__name__)
 
 PACKAGES = ("sim", "mesa", "simpy", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "hydra-core")
 RESULT_FILES = (
@@ -88,12 +91,14 @@ def point_latest(folder: Path) -> Path | None:
     tmp = folder.parent / f".{LATEST}.tmp{os.getpid()}"
     try:
         if link.exists() and not link.is_symlink():
-            return None  # a real folder named latest (an older layout) is never replaced
+            log.warning("%s is a folder, not a link (an older layout): not pointed at %s", link, folder.name)
+            return None  # a real folder named latest is never replaced
         tmp.unlink(missing_ok=True)
         tmp.symlink_to(folder.name, target_is_directory=True)
         os.replace(tmp, link)
-    except OSError:
+    except OSError as exc:
         tmp.unlink(missing_ok=True)
+        log.warning("cannot point %s at %s: %s", link, folder.name, exc.strerror or exc)
         return None
     return link
 
