@@ -64,6 +64,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+ONE_VALUE = ("--replications", "--out", "--workers", "--targets")  # options followed by one value
+
+
+def split_overrides(argv: list[str]) -> tuple[list[str], list[str]]:
+    """The options and the config overrides of a command line, the overrides anywhere on it (even
+    after ``--scope``): ``KEY=VALUE``, ``+KEY=VALUE``, ``~KEY``; never an option's own value
+    (``--out a=b``). Any other word stays with the options, where argparse refuses it."""
+    options: list[str] = []
+    overrides: list[str] = []
+    value_next = False
+    for word in argv:
+        if value_next:
+            options.append(word)
+            value_next = False
+        elif word.startswith("-"):
+            options.append(word)
+            value_next = word in ONE_VALUE
+        elif "=" in word or word.startswith("~"):
+            overrides.append(word)
+        else:
+            options.append(word)
+    return options, overrides
+
+
 def _number(x: float, unit: str) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
@@ -113,9 +137,11 @@ def write(result: Calibration, out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the check and return the exit status."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    overrides = [a for a in argv if "=" in a and not a.startswith("-")]  # anywhere, even after --scope
-    args = build_parser().parse_args([a for a in argv if a not in overrides])
+    parser = build_parser()
+    options, overrides = split_overrides(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(options)
+    if args.overrides:  # words the split did not take: neither an option nor KEY=VALUE
+        parser.error(f"not an option or a KEY=VALUE override: {' '.join(args.overrides)}")
     args.overrides = overrides
     import sim
     from sim.runner import check

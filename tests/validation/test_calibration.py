@@ -303,3 +303,17 @@ def test_cli_rejects_bad_override_in_one_line() -> None:
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "population.size" in lines[0], proc.stderr
+
+
+def test_overrides_are_taken_anywhere_but_never_an_options_value() -> None:
+    from sim.cli.calibration_cmd import split_overrides
+
+    argv = ["--out", "res/a=b", "population.size=2000", "--scope", "demography", "contacts", "x=1", "~y",
+            "--targets", "t=1.yaml"]  # fmt: skip
+    options, overrides = split_overrides(argv)
+    assert overrides == ["population.size=2000", "x=1", "~y"]
+    assert options == ["--out", "res/a=b", "--scope", "demography", "contacts", "--targets", "t=1.yaml"]
+    proc = run_cli("check-calibration", "population.size", "2000")  # a stray word is refused
+    assert proc.returncode == 2
+    assert "not an option or a KEY=VALUE override: population.size 2000" in proc.stderr
+
