@@ -9,9 +9,12 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
+RAY_OURS=1  # 0 when a Ray cluster was up before: `ray stop` would end it too, so it is left alone
 finish() {
     local status=$?
-    bash "$HERE/ray_down.sh" || { echo "run_tests: ray_down.sh failed" >&2; [ "$status" = 0 ] && status=1; }
+    if [ "$RAY_OURS" = 1 ]; then
+        bash "$HERE/ray_down.sh" || { echo "run_tests: ray_down.sh failed" >&2; [ "$status" = 0 ] && status=1; }
+    fi
     bash "$HERE/slurm_down.sh" || { echo "run_tests: slurm_down.sh failed" >&2; [ "$status" = 0 ] && status=1; }
     exit "$status"
 }
@@ -21,6 +24,8 @@ trap 'exit 143' TERM
 
 start=$SECONDS
 bash "$HERE/slurm_up.sh" || echo "run_tests: slurm_up.sh exited with status $?; tests/cluster/test_slurm.py says why"
-bash "$HERE/ray_up.sh" || echo "run_tests: ray_up.sh exited with status $?; tests/cluster/test_ray.py says why"
+ray_log=$(bash "$HERE/ray_up.sh" 2>&1) || echo "run_tests: ray_up.sh exited with status $?; tests/cluster/test_ray.py says why"
+echo "$ray_log"
+case "$ray_log" in *"already up"*) RAY_OURS=0 ;; esac
 echo "run_tests: clusters started in $((SECONDS - start)) s"
 "$@"

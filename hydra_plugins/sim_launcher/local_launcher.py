@@ -151,6 +151,18 @@ def _child_main(conn: Connection, num: int, shared: bytes, job_config: bytes) ->
     conn.close()
 
 
+def sweep_total(config: DictConfig, first: int, batch: int) -> int | None:
+    """Jobs in the whole sweep, for "job k of n": an optimising sweeper's ``n_trials``; a sweep
+    launched in one batch from job 0 (the basic sweeper without ``max_batch_size``); else None
+    (a sweeper that launches batches of a study whose size it does not give)."""
+    trials = OmegaConf.select(config, "hydra.sweeper.n_trials", default=None)
+    if trials is not None:
+        return int(trials)
+    if first == 0 and OmegaConf.select(config, "hydra.sweeper.max_batch_size", default=None) is None:
+        return batch
+    return None
+
+
 class SimLocalLauncher(Launcher):
     """Hydra launcher: each job in a process of its own, ``n_jobs`` at once; a dead process fails one job."""
 
@@ -178,8 +190,10 @@ class SimLocalLauncher(Launcher):
         log.info(f"SimLocalLauncher(n_jobs={n_jobs}) is launching {len(job_overrides)} jobs")
         log.info(f"Launching jobs, sweep output dir : {sweep_dir}")
         jobs = []
-        total = initial_job_idx + len(job_overrides)
-        size = {"SIM_SWEEP_JOBS": str(total), "SIM_SWEEP_PARALLEL": str(n_jobs)}
+        size = {"SIM_SWEEP_PARALLEL": str(n_jobs)}
+        total = sweep_total(self.config, initial_job_idx, len(job_overrides))
+        if total is not None:
+            size["SIM_SWEEP_JOBS"] = str(total)
         for k, overrides in enumerate(job_overrides):
             log.info("\t#{} : {}".format(initial_job_idx + k, " ".join(filter_overrides(overrides))))
             jobs.append(self._prepare(initial_job_idx + k, overrides, size))

@@ -28,7 +28,8 @@ SWEEP_JOBS_ENV, SWEEP_PARALLEL_ENV = "SIM_SWEEP_JOBS", "SIM_SWEEP_PARALLEL"
 log = logging.getLogger("sim")
 # overrides that set how a job runs, not what it models: left out of the variant's words
 RUN_SETTINGS = ("scenario=", "experiment=", "hydra", "population.size=", "years=", "replications=",
-                "workers=", "seed=", "warmup_days=", "warm_start_days=", "output.")  # fmt: skip
+                "workers=", "seed=", "warmup_days=", "warm_start_days=", "output.", "objective",
+                "constraint.")  # fmt: skip
 
 
 def variant_words(config: SimConfig, swept: list[str] | None = None) -> str:

@@ -94,8 +94,8 @@ class Finding:
 
     @property
     def too_wide(self) -> bool:
-        """Whether the interval covers 0 and is wider on each side than the difference."""
-        return self.has_interval and not self.unchanged and self.half_width > abs(self.diff)
+        """Whether the interval covers 0 and reaches at least as far on each side as the difference."""
+        return self.has_interval and not self.unchanged and self.half_width >= abs(self.diff)
 
     @property
     def needed(self) -> int | None:

@@ -50,13 +50,20 @@ def sentence(f: Finding, reference: str) -> str:
 
 def _tally(items: list[Finding]) -> str:
     """'Better on 2, worse on 1 and not distinguishable from zero on 2 of 5 headline KPIs.'"""
+    counted = [f for f in items if f.has_interval and not f.unchanged]
     counts = {
-        "better on": sum(f.verdict == BETTER for f in items),
-        "worse on": sum(f.verdict == WORSE for f in items),
-        "not distinguishable from zero on": sum(f.too_wide for f in items),
+        "better on": sum(f.verdict == BETTER for f in counted),
+        "worse on": sum(f.verdict == WORSE for f in counted),
+        "higher or lower (neither direction better) on": sum(
+            f.distinguishable and f.verdict not in (BETTER, WORSE) for f in counted
+        ),
+        "not distinguishable from zero on": sum(not f.distinguishable for f in counted),
         "unchanged on": sum(f.unchanged for f in items),
+        "no interval (one replication) on": sum(not f.has_interval and not f.unchanged for f in items),
     }
-    parts = [f"{k} {v}" for k, v in counts.items() if v] or ["no verdict on"]
+    parts = [f"{k} {v}" for k, v in counts.items() if v]
+    if not parts:
+        return f"No verdict on any of the {len(items)} headline KPIs."
     text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
     return f"{text[0].upper()}{text[1:]} of {len(items)} headline KPIs."
 

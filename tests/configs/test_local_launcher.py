@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from omegaconf import OmegaConf
 
-from hydra_plugins.sim_launcher.local_launcher import KILL_ENV, describe_exit, resolve_n_jobs
+from hydra_plugins.sim_launcher.local_launcher import KILL_ENV, describe_exit, resolve_n_jobs, sweep_total
 from tests.conftest import run_cli
 
 SCENARIOS = ("baseline", "health_houses", "acute_function")
@@ -76,3 +77,12 @@ def test_exit_codes_and_n_jobs_in_words() -> None:
     assert resolve_n_jobs(-1) >= 1
     with pytest.raises(ValueError, match="n_jobs"):
         resolve_n_jobs(0)
+
+
+def test_the_sweep_size_for_job_k_of_n() -> None:
+    basic = OmegaConf.create({"hydra": {"sweeper": {"max_batch_size": None}}})
+    assert sweep_total(basic, 0, 6) == 6  # one batch: the whole sweep
+    assert sweep_total(OmegaConf.create({"hydra": {"sweeper": {"max_batch_size": 2}}}), 0, 2) is None
+    optuna = OmegaConf.create({"hydra": {"sweeper": {"n_trials": 15, "n_jobs": 1}}})
+    assert sweep_total(optuna, 4, 1) == 15  # Optuna launches a batch per trial: the study has 15
+

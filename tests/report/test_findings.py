@@ -11,9 +11,17 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.report.findings import BETTER, NO_VERDICT, WORSE, findings, replications_needed, verdict
+from sim.report.findings import (
+    BETTER,
+    NO_VERDICT,
+    WORSE,
+    Finding,
+    findings,
+    replications_needed,
+    verdict,
+)
 from sim.report.html import build_report
-from sim.report.key_findings import findings_section, sentence
+from sim.report.key_findings import _tally, findings_section, sentence
 from sim.report.markup import decimals, difference, rounded
 from sim.report.study import load_study
 
@@ -140,7 +148,7 @@ def test_too_wide_intervals_name_the_replications_needed(study_dir: Path) -> Non
     assert f"for {len(items)} of the" in section
     for f in items:
         if f.needed:
-            assert f"about {f.needed:,} replications" in section or f"about {f.needed:,}" in section
+            assert f"about {f.needed:,} replications" in section
 
 
 def test_report_opens_with_findings_then_warnings(study_dir: Path, tmp_path: Path) -> None:
@@ -149,3 +157,18 @@ def test_report_opens_with_findings_then_warnings(study_dir: Path, tmp_path: Pat
     assert order == sorted(order)
     text = re.sub(r"<[^>]+>", " ", page)
     assert not re.findall(r"(?<![\w.])[-+]0(?:\.0+)?(?![\d.])", text)  # no -0, +0, -0.000, ...
+
+
+def test_the_tally_counts_every_finding_once() -> None:
+    def f(metric: str, diff: float, low: float, high: float) -> Finding:
+        return Finding("v", metric, "all", "u", diff, low, high, 3, math.nan)
+
+    wait = "routine_wait_days_mean"  # lower is better
+    one_rep = [f(wait, 1.0, math.nan, math.nan), f(wait, -1.0, math.nan, math.nan)]
+    assert _tally(one_rep) == "No interval (one replication) on 2 of 2 headline KPIs."
+    mixed = [f(wait, -1.0, -2.0, -0.5), f(wait, 1.0, 0.0, 2.0), f(wait, 0.0, 0.0, 0.0),
+             f(wait, 1.0, 0.5, 1.5)]  # fmt: skip
+    assert _tally(mixed) == (
+        "Better on 1, worse on 1, not distinguishable from zero on 1 and unchanged on 1 of 4 headline KPIs."
+    )  # the interval 0 to 2 touches zero: not distinguishable
+
