@@ -32,9 +32,10 @@ TIMESERIES_PANELS = (
 
 def daily_mean(part: pd.DataFrame, smooth_days: int, first: int, last: int) -> pd.Series:
     """Mean over replications for each day ``first`` to ``last``, as a centred rolling mean over
-    ``smooth_days`` days; NaN where the window would reach beyond the run."""
+    ``smooth_days`` days; NaN where the window would reach beyond the run. A run shorter than two
+    windows is not smoothed (its every day would be an edge)."""
     daily = part.groupby("day")["value"].mean().sort_index().reindex(range(first, last + 1))
-    if smooth_days <= 1 or daily.empty:
+    if smooth_days <= 1 or daily.empty or len(daily) < 2 * smooth_days:
         return daily
     smooth = daily.rolling(smooth_days, min_periods=1, center=True).mean()
     half = smooth_days // 2

@@ -145,6 +145,8 @@ def test_no_artefact_at_the_ends_of_a_weekly_pattern() -> None:
     assert np.allclose(drawn.to_numpy(), weekly)  # every window a full week: no spike
     assert new.iloc[:3].isna().all() and new.iloc[-3:].isna().all()
     assert len(drawn) == 67 - 6
+    short = daily_mean(_weekly_series({"baseline": 5.0}, days=10), 7, 0, 9)  # shorter than two weeks
+    assert short.notna().all() and len(short) == 10  # drawn day by day, not hidden as edges
 
 
 def test_timeseries_panels_distinguish_coinciding_lines_and_leave_out_empty_ones(
