@@ -2,7 +2,7 @@
 as a named config parameter with a plausible range, a source and a confidence. The register is
 ``sim/data/mechanisms.yaml`` (its header documents the fields); :func:`value_of` reads today's values
 from the composed configs and :func:`overrides` sets a point of a range (the sensitivity analysis).
-Generate the docs: ``.venv/bin/python -m sim.mechanisms > docs/mechanisms.md``.
+Generate the docs: ``.venv/bin/python -m sim.cli.mechanism_docs > docs/mechanisms.md``.
 """
 
 from __future__ import annotations
@@ -338,14 +338,14 @@ INTRO = """\
 # Mechanism register
 
 <!-- Generated from sim/data/mechanisms.yaml by sim/mechanisms.py; do not edit by hand. Regenerate with:
-     .venv/bin/python -m sim.mechanisms > docs/mechanisms.md -->
+     .venv/bin/python -m sim.cli.mechanism_docs > docs/mechanisms.md -->
 
 Every link from the organisation of care (practices, nurses, health houses, opening hours, video,
 equipment, co-location, the acute team, out-of-hours, satellites, follow-up, booking rules) or from
 patients' behaviour to an outcome (admissions, readmissions, waits, unmet requests, controls, costs)
 is a named config parameter with its value, a plausible range, a source and a confidence. This page
 is generated from the register, `sim/data/mechanisms.yaml`, with the values read from the composed
-configs, never copied (`.venv/bin/python -m sim.mechanisms > docs/mechanisms.md`), so it cannot
+configs, never copied (`.venv/bin/python -m sim.cli.mechanism_docs > docs/mechanisms.md`), so it cannot
 drift from them: `tests/unit/test_mechanisms.py` fails when it differs, when a value leaves its
 range, and when a config comment marks an assumption with a range the register does not hold. The
 global sensitivity analysis (SALib Morris, Sobol) samples every modelled parameter over its range;
@@ -394,6 +394,3 @@ def markdown() -> str:
     lines += [_row(m, KINDS[m.kind], _range_cell(m)) for m in absent]
     return "\n".join(lines) + "\n"
 
-
-if __name__ == "__main__":
-    print(markdown(), end="")

@@ -243,7 +243,7 @@ def test_a_name_or_a_parameter_twice_is_refused() -> None:
 def test_the_docs_are_generated_from_the_register() -> None:
     page = (ROOT / "docs" / "mechanisms.md").read_text(encoding="utf-8")
     assert page == mechanisms.markdown(), (
-        "docs/mechanisms.md is stale: .venv/bin/python -m sim.mechanisms > docs/mechanisms.md"
+        "docs/mechanisms.md is stale: .venv/bin/python -m sim.cli.mechanism_docs > docs/mechanisms.md"
     )
     assert "0-64: 0.1, 65-79: 0.16, 80+: 0.2" in page  # services.hospital.readmission_30d
     assert "## Links the evidence supports that the model does not have yet" in page
