@@ -69,17 +69,19 @@ def wants_help(argv: list[str]) -> bool:
     return any(a in ("-h", "--help") for a in argv)
 
 
-def docstring_examples(doc: str | None) -> list[str]:
-    """The ``sim ...`` command lines of a module docstring's ``Examples::`` block, without comments."""
+def _examples_block(doc: str | None) -> list[str]:
+    """The lines of a module docstring's ``Examples::`` block (none without one)."""
     if not doc or "Examples" not in doc:
         return []
-    block = doc.split("Examples", 1)[1].split("::", 1)[1].split("\n\n")[1]
-    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip().startswith("sim ")]
+    return doc.split("Examples", 1)[1].split("::", 1)[1].split("\n\n")[1].splitlines()
+
+
+def docstring_examples(doc: str | None) -> list[str]:
+    """The ``sim ...`` command lines of a module docstring's ``Examples::`` block, without comments."""
+    return [line.split("  #")[0].strip() for line in _examples_block(doc) if line.strip().startswith("sim ")]
 
 
 def examples_epilog(doc: str | None) -> str:
     """An argparse epilog listing a subcommand's docstring examples (``sim COMMAND --help``)."""
-    if not doc or "Examples" not in doc:
-        return ""
-    block = doc.split("Examples", 1)[1].split("::", 1)[1].split("\n\n")[1]
-    return "examples:\n" + "\n".join("  " + line.strip() for line in block.splitlines() if line.strip())
+    block = [line.strip() for line in _examples_block(doc) if line.strip()]
+    return "examples:\n" + "\n".join("  " + line for line in block) if block else ""
