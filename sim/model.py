@@ -149,7 +149,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self.population = synthesise(config.population, self.streams("population.synthesis"))
         project(self.population, config.population, self.streams, config.population.projection_years)
         self.practices: list[Practice] = create_practices(
-            self, config.organisation, self.population, self.streams("organisation.sites")
+            self, config.organisation, self.population, config.population
         )
         self.diaries = build_diaries(self.practices)
         # the population events until the next yearly tick (drawn at day 0's tick; none before)

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.calendar import MINUTES_PER_HOUR, WEEKDAYS
 from sim.config.organisation import REGION_CLINIC
-from sim.config.schema import OrganisationConfig, PracticeTypeConfig
+from sim.config.schema import OrganisationConfig, PopulationConfig, PracticeTypeConfig
 from sim.population.state import Population
 from sim.services.diary import GP, NURSE, ROLES, Diaries
 
@@ -89,8 +89,9 @@ class Practice(mesa.Agent):
 def plan_practices(
     org: OrganisationConfig, population_size: int
 ) -> list[tuple[str, PracticeTypeConfig, float]]:
-    """Return (type, spec, GP FTE) for each practice needed to list ``population_size`` people."""
-    total_fte = population_size / org.list_size_per_gp
+    """Return (type, spec, GP FTE) for each practice needed to list ``population_size`` people
+    (``organisation.gp_supply`` times one GP FTE per ``list_size_per_gp`` residents)."""
+    total_fte = population_size * org.gp_supply / org.list_size_per_gp
     plan = []
     for kind, spec in org.practice_types.items():
         fte = total_fte * spec.gp_share
@@ -101,14 +102,90 @@ def plan_practices(
     return plan
 
 
+GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
+
+
+def settlement_discs(geo: PopulationConfig) -> list[tuple[float, float, float, float]]:
+    """Every disc of the map, (x, y, radius km, share of residents): each area's ``count`` discs
+    (the main town, each smaller town on its ring, the countryside), on the map's scale."""
+    discs = []
+    for area in geo.geography.areas.values():
+        for k in range(area.count):
+            angle = 2 * np.pi * k / area.count  # as sim.population.synth.place_homes
+            d, radius = area.distance_km * geo.map_scale, area.radius_km * geo.map_scale
+            discs.append((d * np.cos(angle), d * np.sin(angle), radius, area.share / area.count))
+    return discs
+
+
+GRID = 201  # points per side of the grid that shares the countryside out between the towns
+
+
+def town_shares(discs: list[tuple[float, float, float, float]]) -> np.ndarray:
+    """Each disc's share of the residents its practices serve: a town (a disc holding no other
+    disc's centre) serves its own residents and the part of each countryside disc (one that
+    holds another's centre) nearer to it than to any other town; a countryside disc serves none."""
+    xy = np.array([(x, y) for x, y, _, _ in discs])
+    radius = np.array([r for _, _, r, _ in discs])
+    share = np.array([s for _, _, _, s in discs], float)
+    gap = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    holds = (gap < radius[:, None]) & (radius[:, None] > radius[None, :])  # [i, j]: i holds j's centre
+    country = holds.any(axis=1)
+    if country.all():
+        return share
+    from scipy.spatial import cKDTree  # imported where used: scipy is slow to import
+
+    towns = np.flatnonzero(~country)
+    out = np.where(country, 0.0, share)
+    grid = np.linspace(-1.0, 1.0, GRID)
+    gx, gy = np.meshgrid(grid, grid)
+    inside = gx**2 + gy**2 <= 1.0
+    for i in np.flatnonzero(country):
+        px, py = xy[i, 0] + radius[i] * gx[inside], xy[i, 1] + radius[i] * gy[inside]
+        _, nearest = cKDTree(xy[towns]).query(np.column_stack([px, py]))
+        out[towns] += share[i] * np.bincount(nearest, minlength=len(towns)) / len(px)
+    return out
+
+
+def site_practices(
+    plan: list[tuple[str, PracticeTypeConfig, float]], geo: PopulationConfig
+) -> list[tuple[float, float]]:
+    """Deterministic sites in the towns, where people live: GP FTE goes to each town in proportion
+    to the residents it serves (:func:`town_shares`; each practice, kinds interleaved, to the town
+    furthest below its share), and a town's practices sit on a sunflower spiral over it (evenly
+    spread over its area, the first nearest its centre). No random draw: travel does not depend
+    on the replication."""
+    discs = settlement_discs(geo)
+    share = town_shares(discs)
+    total = sum(fte for _, _, fte in plan)
+    target = share / share.sum() * total
+    kinds: dict[str, int] = {}
+    rank = []
+    for kind, _, _ in plan:  # interleave kinds: each practice at its kind's (k + 0.5) / n
+        rank.append(kinds.get(kind, 0))
+        kinds[kind] = rank[-1] + 1
+    order = sorted(range(len(plan)), key=lambda i: ((rank[i] + 0.5) / kinds[plan[i][0]], i))
+    given = np.zeros(len(discs))
+    home = np.zeros(len(plan), np.int64)
+    for i in order:
+        j = int(np.argmax(target - given))
+        home[i] = j
+        given[j] += plan[i][2]
+    sites: list[tuple[float, float]] = [(0.0, 0.0)] * len(plan)
+    for j, (x, y, radius, _) in enumerate(discs):
+        mine = [i for i in order if home[i] == j]
+        for k, i in enumerate(mine):
+            r = radius * np.sqrt((k + 0.5) / len(mine))
+            sites[i] = (float(x + r * np.cos(k * GOLDEN_ANGLE)), float(y + r * np.sin(k * GOLDEN_ANGLE)))
+    return sites
+
+
 def create_practices(
-    model: mesa.Model, org: OrganisationConfig, pop: Population, rng: np.random.Generator
+    model: mesa.Model, org: OrganisationConfig, pop: Population, geo: PopulationConfig
 ) -> list[Practice]:
-    """Create the practice agents, sited at the homes of randomly drawn residents, and a
+    """Create the practice agents, sited where people live (:func:`site_practices`), and a
     dormant region clinic (regionsklinik) in the main town, last."""
     plan = plan_practices(org, pop.count_alive())
-    homes = rng.choice(np.flatnonzero(pop.alive), size=len(plan), replace=len(plan) > pop.n)
-    sites = [(float(pop.x[h]), float(pop.y[h])) for h in homes]
+    sites = site_practices(plan, geo)
     if org.merge.types:
         plan, sites = merge_practices(org, plan, sites)
     plan.append((REGION_CLINIC, org.region_clinic, 0.0))  # dormant until the region needs it

@@ -133,7 +133,7 @@ def test_the_warm_start_opens_day_zero_near_the_steady_state():
     assert level > 5
     assert backlog_warm[:7].mean() == pytest.approx(level, rel=0.5)
     assert backlog_cold[:7].max() == 0
-    model = SimModel(small_config([], size=6000, years=0.05), 0)
+    model = SimModel(small_config([], size=10000, years=0.05), 0)
     model._warm_start()
     d = model.diaries
     assert d.day == 0
