@@ -25,6 +25,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import MissingConfigException
 from omegaconf import OmegaConf
 
+from sim.config import places
 from sim.config.load import config_dir, from_dict
 from sim.config.schema import SimConfig
 from sim.config.sources import override_key, source_of
@@ -84,6 +85,28 @@ mirror(SimConfig)  # build every schema class at import, in worker processes too
 def register_schema() -> None:
     """Register the schema of :class:`SimConfig` that ``config.yaml`` starts from."""
     ConfigStore.instance().store(name=SCHEMA_NAME, node=mirror(SimConfig))
+
+
+def place_overrides(overrides: Sequence[str]) -> list[str]:
+    """``overrides`` with every ``place=`` value that names a place (any case, the DST spelling
+    ``Læsø``, the code ``360``, a sweep ``A,B``) replaced by the place's key, the name of its file
+    ``configs/place/<key>.yaml``; a name that is no known place is left as it is (a planner's own
+    ``place/<name>.yaml`` in a ``--config-dir``)."""
+    out = []
+    for ov in overrides:
+        key, eq, value = ov.partition("=")
+        if key != "place" or not eq or any(c in value for c in "()[]{}"):
+            out.append(ov)
+            continue
+        names = [v.strip().strip("'\"") for v in value.split(",")]
+        keys = []
+        for name in names:
+            try:
+                keys.append(places.find(name).key)
+            except KeyError:
+                keys.append(name)
+        out.append("place=" + ",".join(keys))
+    return out
 
 
 GROUP_MISSING = re.compile(r"In '([^']+)': Could not find '([^']+)'")
@@ -159,6 +182,8 @@ def composition_error(exc: BaseException, overrides: list[str], directory: str) 
             where = next((f"command line: {o}" for o in overrides if override_key(o) == key), "")
             if not where and m.group(1) != "config":
                 where = f"{Path(directory) / m.group(1)}.yaml"
+            if key == "place":
+                return ConfigError(key, places.unknown_place_message(option), where)
             available = f" (available: {', '.join(options)})" if options else ""
             return ConfigError(key, f"no config {option!r} in group {group}{available}", where)
     bad = _bad_override(overrides)
@@ -186,7 +211,7 @@ def compose_checked(overrides: str | Sequence[str] = (), directory: str | None =
     """Compose ``config.yaml`` with ``overrides`` (one string or a list) into plain dicts (no
     ``hydra`` key), checking what Hydra does not: names that become folders hold no
     interpolation and every scenario file names its scenario. Raises :class:`ConfigError`."""
-    overrides = [overrides] if isinstance(overrides, str) else list(overrides)
+    overrides = place_overrides([overrides] if isinstance(overrides, str) else overrides)
     directory = str(Path(directory).resolve()) if directory else config_dir()
     try:
         cfg = _compose(overrides, directory)

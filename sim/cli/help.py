@@ -22,6 +22,7 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
 OVERRIDES: tuple[tuple[str, str], ...] = (
     ("scenario=NAME", "baseline, health_houses, ... (configs/scenario/)"),
     ("population=NAME", "national (default), urban, rural, region"),
+    ("place=NAME", "a real place: Lolland, Laesoe, region_syddanmark, denmark"),
     ("population.size=N", "residents (KPIs per 1,000 stay comparable)"),
     ("years=Y warmup_days=D", "measured years, days of warm-up before them"),
     ("replications=R workers=W", "paired replications, processes to run them"),

@@ -25,7 +25,7 @@ from sim.cli.errors import describe
 from sim.cli.objective import job_objective
 from sim.cli.precheck import precheck
 from sim.cli.progress import job_progress
-from sim.compose import register_schema
+from sim.compose import place_overrides, register_schema
 from sim.config import ConfigError, config_dir, config_hash, from_dict
 from sim.config.schema import SimConfig
 from sim.output import clear_results, git_commit, point_latest, write_manifest, write_tables
@@ -247,6 +247,7 @@ def _objective_of(config: SimConfig, outdir: Path, multirun: bool) -> float | No
 
 def run_hydra() -> None:
     """Validate the command line, then hand over to Hydra."""
+    sys.argv[1:] = place_overrides(sys.argv[1:])  # place=Læsø, place=825: the place's key
     error = prevalidate(sys.argv[1:])
     if error:
         print(f"sim: config error: {error}", file=sys.stderr)

@@ -97,6 +97,10 @@ def job_progress(
     position = job_position(num, total)
     if label is None:
         label = f"{position}: {variant_words(config, swept)}" if position else variant_words(config, swept)
+    pop = config.population
+    if pop.real_size and pop.size != pop.real_size:  # a real place run scaled: say so
+        scaled = f"{pop.name} at {pop.size:,} of its {pop.real_size:,} residents (scale {pop.scale:.3g}; "
+        print(f"{scaled}the map keeps its density, KPIs per 1,000 stay comparable)", file=stream, flush=True)
     terminal = getattr(stream, "isatty", lambda: False)()
     if not terminal or parallel > 1:
         print(f"{label}: {config.replications} replication(s) of {simulated_days(config)} days",

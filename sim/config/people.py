@@ -20,7 +20,8 @@ from sim.config.validation import (
 )
 
 AGE_BANDS = ("0-64", "65-79", "80+")
-AGE_SOURCES = ("denmark_2021", "bands")  # population.ages: the real table or the band-share density
+# population.ages: the national table, the ages of `municipalities`, or the band-share density
+AGE_SOURCES = ("denmark_2021", "municipalities", "bands")
 CHANNELS = ("in_person", "phone", "email", "video", "home_visit")
 
 
@@ -144,16 +145,25 @@ class PopulationConfig(Validated):
     """Who lives in the simulated area and how the population changes each year.
 
     ``ages``: where single-year ages and sex come from: ``denmark_2021`` (Danish residents on
-    1 January 2021, package data; reweighted to the ``age_bands`` shares when bands are given)
+    1 January 2021, package data; reweighted to the ``age_bands`` shares when bands are given),
+    ``municipalities`` (the residents of the DST codes in ``municipalities`` on 1 January 2021,
+    sex split by the national ratio at each age; a place sets it: ``sim.config.places``)
     or ``bands`` (the smooth life-table density of the band shares and tilts; needs
     ``age_bands``). See ``sim.population.ages``.
     ``dynamics``: false holds the population still (no ageing, births, deaths, migration,
     condition incidence or GP workforce change), for verification.
+    ``real_size``: residents of the real place the geography is drawn for (0: a synthetic
+    municipality); run at another ``size``, the map shrinks or grows by ``map_scale`` so that
+    density, and with it travel, stays the same. ``max_size``: a ``size`` above it is lowered
+    to it when the config is built (a study of many places runs the large ones scaled down).
     """
 
     name: str = "national"
     size: int = positive(59_246)
     ages: str = "denmark_2021"  # one of AGE_SOURCES
+    municipalities: list[int] = field(default_factory=list)  # DST codes, with ages: municipalities
+    real_size: int = non_negative(0)
+    max_size: int = non_negative(0)  # a larger size runs at this one (0: no cap); see sim.config.load
     dynamics: bool = True
     age_bands: dict[str, AgeBandConfig] = field(default_factory=dict)
     age_growth_rate: float = between(-0.1, 0.1, 0.0)
@@ -181,6 +191,26 @@ class PopulationConfig(Validated):
                 yield f"age_bands.{name}.low", f"must be <= max_age ({self.max_age}) (got {band.low})"
         if len(self.conditions) > 16:
             yield "conditions", "at most 16 conditions (they are kept as a 16-bit mask)"
+        if self.ages == "municipalities":
+            from sim.config.places import municipal_ages
+
+            known = municipal_ages()
+            if not self.municipalities:
+                yield "municipalities", "needed when ages is municipalities (DST codes, e.g. [360])"
+            for code in self.municipalities:
+                if code not in known:
+                    yield "municipalities", f"no municipality with DST code {code} in sim/data/denmark"
+
+    @property
+    def scale(self) -> float:
+        """Residents simulated per real resident of a real place (1 for a synthetic one)."""
+        return self.size / self.real_size if self.real_size > 0 else 1.0
+
+    @property
+    def map_scale(self) -> float:
+        """Factor on every distance of the map: sqrt(size / real_size) for a real place run at
+        another size (the same density), 1 otherwise."""
+        return (self.size / self.real_size) ** 0.5 if self.real_size > 0 else 1.0
 
 
 # ------------------------------------------------------------------ demand

@@ -9,6 +9,11 @@
   reweighted so that each band holds its ``share`` and keeps the real shape inside it (the
   national preset gives the table's own 2021 shares, so its table is unchanged; the urban and
   rural presets give theirs);
+- ``municipalities``: the residents of the municipalities ``population.municipalities`` (DST codes)
+  by single year of age on 1 January 2021 (package data ``sim/data/denmark/population_by_age_2021.csv``,
+  DST2021AGE), split by sex with the national table's share of women at each age (the municipal
+  table has no sex); reweighted to ``age_bands`` like the national table (a place gives its own
+  shares, so its table is its own). See :mod:`sim.config.places`;
 - ``bands``: the smooth density of the band shares, ``S(a) exp(-r a) (1 + tilt (a - mid) / half)``
   within each band (``S`` the mean survival of the life table, ``r`` = ``age_growth_rate``), with
   sex from the life table (women outlive men); the shape ``experiments/calibration`` fitted before
@@ -26,6 +31,7 @@ from importlib import resources
 
 import numpy as np
 
+from sim.config.places import age_counts
 from sim.config.schema import PopulationConfig
 from sim.population.mortality import female_share_at, survival
 
@@ -46,6 +52,18 @@ def real_table(name: str) -> tuple[np.ndarray, np.ndarray]:
     counts = np.stack([col["men"], col["women"]], axis=1)
     counts.setflags(write=False)
     return ages, counts
+
+
+def municipal_table(codes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Ages 0..top and persons of each age by sex (men, women) of the municipalities ``codes``:
+    their single-year counts split by the national share of women at each age."""
+    counts = age_counts(codes)
+    _, national = real_table("denmark_2021")
+    top = len(national) - 1
+    women = national[:, 1] / np.maximum(national.sum(axis=1), 1)
+    share = women[np.minimum(np.arange(len(counts)), top)]
+    table = np.stack([counts * (1 - share), counts * share], axis=1)
+    return np.arange(len(counts)), table
 
 
 def _band_weights(cfg: PopulationConfig, ages: np.ndarray, mass: np.ndarray) -> np.ndarray:
@@ -77,7 +95,10 @@ def age_sex_table(cfg: PopulationConfig) -> np.ndarray:
         female = female_share_at(mid, cfg.mortality)
         table = np.stack([prob * (1 - female), prob * female], axis=1)
     else:
-        real_ages, counts = real_table(cfg.ages)
+        if cfg.ages == "municipalities":
+            real_ages, counts = municipal_table(tuple(cfg.municipalities))
+        else:
+            real_ages, counts = real_table(cfg.ages)
         table = np.zeros((len(ages), 2))
         top = min(cfg.max_age, int(real_ages[-1]))
         table[:top] = counts[:top]

@@ -27,15 +27,16 @@ from sim.population.state import Population, band_of
 def place_homes(
     cfg: PopulationConfig, n: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Draw area type and home coordinates (km from the main town's centre)."""
+    """Draw area type and home coordinates (km from the main town's centre; a real place run
+    at another size on its map scaled by ``cfg.map_scale``)."""
     areas = list(cfg.geography.areas.values())
     shares = np.array([a.share for a in areas])
     area = rng.choice(len(areas), size=n, p=shares / shares.sum()).astype(np.int8)
-    radius = np.array([a.radius_km for a in areas])[area]
+    radius = np.array([a.radius_km for a in areas])[area] * cfg.map_scale
     r = radius * np.sqrt(rng.random(n))
     theta = rng.random(n) * 2 * np.pi
     count = np.array([a.count for a in areas])[area]
-    distance = np.array([a.distance_km for a in areas])[area]
+    distance = np.array([a.distance_km for a in areas])[area] * cfg.map_scale
     which = np.floor(rng.random(n) * count)
     centre_angle = 2 * np.pi * which / count
     x = distance * np.cos(centre_angle) + r * np.cos(theta)

@@ -389,8 +389,11 @@ def config_problem(overrides: list[str], defined: frozenset[str] = frozenset()) 
     then the dataclasses validate it and ``check`` the rule names and parameters (a rule or
     plug-in in ``defined`` counts as known). A sweep's comma list or range gives its first
     value, an interval its lower end. ``test_config_problem_agrees_with_load_config`` checks that
-    this and ``sim.load_config`` agree."""
-    return _config_problem(tuple(overrides), defined)
+    this and ``sim.load_config`` agree. Other names of a place (``place=Læsø``, ``place=825``)
+    become its key first, as ``sim`` does (``sim.compose.place_overrides``)."""
+    from sim.compose import place_overrides
+
+    return _config_problem(tuple(place_overrides(overrides)), defined)
 
 
 @functools.cache
