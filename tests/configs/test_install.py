@@ -44,7 +44,8 @@ def test_the_wheel_installed_into_a_fresh_venv_runs_from_another_folder(tmp_path
     assert target.is_relative_to(venv), target
     assert (target / "sim" / "configs" / "config.yaml").is_file()
     assert not (target / "sim" / "configs").is_symlink()
-    shipped_data = ("data/sources/denmark.yaml", "data/sources/README.md", "data/denmark/municipalities.csv")
+    shipped_data = ("data/sources/denmark.yaml", "data/sources/README.md", "data/denmark/municipalities.csv",
+                    "data/denmark/municipalities.geojson")
     for shipped in shipped_data:
         assert (target / "sim" / shipped).is_file(), f"{shipped} is not package data"
     env = {k: v for k, v in os.environ.items() if k not in ("SIM_CONFIG_DIR", "PYTHONPATH", "VIRTUAL_ENV")}
