@@ -17,6 +17,10 @@ Usage (from the repository root)::
     .venv/bin/python experiments/benchmark/benchmark.py --sizes 20000 100000
     .venv/bin/python experiments/benchmark/benchmark.py --repeat 3        # median of 3 per size
     .venv/bin/python experiments/benchmark/benchmark.py --profile 300000  # cProfile, top entries
+    .venv/bin/python experiments/benchmark/benchmark.py --places region_syddanmark denmark  # real places
+
+``--places`` runs real places (docs/places.md) at their full size: their own ages, settlement and
+GP supply instead of the synthetic municipality.
 
 See README.md next to this file for measured figures.
 """
@@ -43,6 +47,7 @@ REPO = HERE.parents[1]
 DEFAULT_SIZES = (10_000, 59_246, 300_000, 1_200_000)
 QUICK_SIZES = (1_000, 3_000)
 COLUMNS = [
+    "place",
     "persons",
     "config_s",
     "build_s",
@@ -67,10 +72,13 @@ COLUMNS = [
 ]
 
 
-def overrides(size: int, years: float, warmup_days: int) -> list[str]:
-    """Config overrides of one benchmark run: baseline, one replication, output off."""
+def overrides(size: int, years: float, warmup_days: int, place: str = "") -> list[str]:
+    """Config overrides of one benchmark run: baseline, one replication, output off; a real
+    ``place`` at its full size when ``size`` is 0."""
+    chosen = [f"place={place}"] if place else []
     return [
-        f"population.size={size}",
+        *chosen,
+        *([f"population.size={size}"] if size else []),
         f"years={years}",
         f"warmup_days={warmup_days}",
         "replications=1",
@@ -86,7 +94,9 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def measure(size: int, years: float, warmup_days: int, profiler: cProfile.Profile | None = None) -> dict:
+def measure(
+    size: int, years: float, warmup_days: int, profiler: cProfile.Profile | None = None, place: str = ""
+) -> dict:
     """Build, run and score one replication of the baseline at ``size`` persons; time each phase.
 
     A ``profiler`` is switched on for the build, run and KPI phases only (not for imports and
@@ -97,7 +107,8 @@ def measure(size: int, years: float, warmup_days: int, profiler: cProfile.Profil
     from sim.model import SimModel
 
     t0 = time.perf_counter()
-    config = sim.load_config(overrides(size, years, warmup_days))
+    config = sim.load_config(overrides(size, years, warmup_days, place))
+    size = config.population.size
     config_s = time.perf_counter() - t0
     rss_before = max_rss_mb()
     if profiler is not None:
@@ -115,6 +126,7 @@ def measure(size: int, years: float, warmup_days: int, profiler: cProfile.Profil
         raise RuntimeError("compute_kpis returned no rows")
     requests = len(recorder.request_table.get("day", ()))
     return {
+        "place": place or "synthetic",
         "persons": size,
         "config_s": config_s,
         "build_s": t2 - t1,
@@ -129,9 +141,9 @@ def measure(size: int, years: float, warmup_days: int, profiler: cProfile.Profil
     }
 
 
-def child_main(size: int, years: float, warmup_days: int) -> None:
-    """Entry point of a child process: measure one size and print one JSON line."""
-    print(json.dumps(measure(size, years, warmup_days)), flush=True)
+def child_main(size: int, years: float, warmup_days: int, place: str = "") -> None:
+    """Entry point of a child process: measure one size (or place) and print one JSON line."""
+    print(json.dumps(measure(size, years, warmup_days, place=place)), flush=True)
 
 
 def profile_main(size: int, years: float, warmup_days: int, top: int, out: Path | None) -> None:
@@ -195,8 +207,9 @@ def machine_facts() -> dict:
     }
 
 
-def run_child(size: int, years: float, warmup_days: int) -> dict:
-    """Measure one size in a fresh interpreter and return its JSON record."""
+def run_child(size: int, years: float, warmup_days: int, place: str = "") -> dict:
+    """Measure one size (or a real place at its full size: ``size`` 0) in a fresh interpreter and
+    return its JSON record."""
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -206,6 +219,7 @@ def run_child(size: int, years: float, warmup_days: int) -> dict:
         str(years),
         "--warmup-days",
         str(warmup_days),
+        *(["--place", place] if place else []),
     ]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -234,6 +248,7 @@ def fmt(value: object) -> str:
 
 
 TABLE_COLUMNS = [
+    ("place", "place"),
     ("persons", "persons"),
     ("build_s", "build s"),
     ("run_s", "run s"),
@@ -271,7 +286,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     group.add_argument("--sizes", type=int, nargs="+", help=f"population sizes (default {DEFAULT_SIZES})")
     group.add_argument("--quick", action="store_true", help=f"tiny sizes {QUICK_SIZES} for a smoke test")
     group.add_argument("--profile", type=int, metavar="SIZE", help="cProfile one size in this process")
+    group.add_argument("--places", nargs="+", help="real places at full size (region_syddanmark, denmark)")
     group.add_argument("--child", type=int, metavar="SIZE", help=argparse.SUPPRESS)
+    parser.add_argument("--place", default="", help=argparse.SUPPRESS)
     parser.add_argument("--years", type=float, default=1.0, help="simulated years after warm-up (1)")
     parser.add_argument("--warmup-days", type=int, default=28, help="warm-up days (28)")
     parser.add_argument(
@@ -291,13 +308,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.child is not None:
-        child_main(args.child, args.years, args.warmup_days)
+        child_main(args.child, args.years, args.warmup_days, args.place)
         return
     if args.profile is not None:
         out = args.out or HERE / f"profile_{args.profile}.txt"
         profile_main(args.profile, args.years, args.warmup_days, args.top, out)
         return
     sizes = QUICK_SIZES if args.quick else tuple(args.sizes or DEFAULT_SIZES)
+    runs_of = [(0, place) for place in args.places] if args.places else [(size, "") for size in sizes]
     out = args.out or HERE / ("results_quick.csv" if args.quick else "results.csv")
     facts = machine_facts()
     print(
@@ -306,16 +324,17 @@ def main(argv: list[str] | None = None) -> None:
         flush=True,
     )
     rows = []
-    for size in sizes:
+    for size, place in runs_of:
         runs = []
         for _ in range(args.repeat):
             load = os.getloadavg()[0]
             start = time.perf_counter()
-            row = derive(run_child(size, args.years, args.warmup_days), facts)
+            row = derive(run_child(size, args.years, args.warmup_days, place), facts)
             row["load_avg_1min"] = load
             runs.append(row)
             print(
-                f"  {size:>10,} persons: total {row['total_s']:.1f} s, peak RSS {row['peak_rss_mb']:.0f} MB "
+                f"  {place or 'synthetic'} {row['persons']:>10,} persons: total {row['total_s']:.1f} s, "
+                f"peak RSS {row['peak_rss_mb']:.0f} MB "
                 f"(child wall {time.perf_counter() - start:.1f} s incl. imports and config; "
                 f"load before {load:.2f})",
                 flush=True,

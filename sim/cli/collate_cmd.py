@@ -7,7 +7,8 @@ Examples::
     sim collate results/multirun/compare_organisation/latest --baseline health_houses --out results/vs_houses
 
 Writes ``summary.csv``, ``differences.csv``, ``jobs.csv``, ``failures.csv``,
-``scenarios.csv``, ``kpis.parquet``, ``timeseries.parquet`` and ``manifest.json``. The
+``scenarios.csv``, ``places.csv`` (real places: :mod:`sim.metrics.places`; only a header when
+no job ran one), ``kpis.parquet``, ``timeseries.parquet`` and ``manifest.json``. The
 tables are written to a temporary directory and moved in when all are complete, so a
 study directory never mixes tables of two collations; nothing is written or deleted outside
 it. Without ``--out`` the study goes to ``results/<experiment.name>/<time>`` (the sweep folder's
@@ -48,6 +49,7 @@ STUDY_FILES = (
     "jobs.csv",
     "failures.csv",
     "scenarios.csv",
+    "places.csv",
     "kpis.parquet",
     "timeseries.parquet",
     "manifest.json",
@@ -141,6 +143,7 @@ def write_study(study: Study, sweep: Path, out: Path) -> None:
             study.jobs.to_csv(t / "jobs.csv", index=False)
             study.failures.to_csv(t / "failures.csv", index=False)
             study.scenarios.to_csv(t / "scenarios.csv", index=False)
+            study.places.to_csv(t / "places.csv", index=False)
             study.kpis.to_parquet(t / "kpis.parquet", index=False)
             study.timeseries.to_parquet(t / "timeseries.parquet", index=False)
             manifest = study_manifest(study, sweep, out)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
+from sim.metrics.places import PLACE_COLUMNS, place_table
 from sim.metrics.stats import mean_ci
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class Study:
     scenarios: pd.DataFrame
     manifests: list[dict]
     reference: str
+    places: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PLACE_COLUMNS))  # real places
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -303,6 +305,8 @@ def collate(sweep: Path, reference: str | None = None) -> Study:
     variants = list(dict.fromkeys(ok["variant"]))
     ref = choose_reference(variants, dict(zip(ok["variant"], ok["scenario"], strict=True)), reference)
     diffs = paired_differences(kpis, ref) if len(kpis) else pd.DataFrame(columns=DIFF_COLUMNS)
+    variants_of = zip(jobs, table["variant"], strict=True)
+    finished = [(v, j.scenario, j.manifest) for j, v in variants_of if j.status == "ok"]
     return Study(
         jobs=table,
         kpis=kpis,
@@ -312,4 +316,5 @@ def collate(sweep: Path, reference: str | None = None) -> Study:
         scenarios=scenario_table(jobs),
         manifests=[{"job": j.job} | j.manifest | {"status": j.status} for j in jobs],
         reference=ref,
+        places=place_table(finished, kpis, ref),
     )

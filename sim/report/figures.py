@@ -12,6 +12,7 @@ from pathlib import Path
 from sim.report import plots
 from sim.report.labels import HEATMAP_KPIS
 from sim.report.markup import esc
+from sim.report.places import plot_place_maps
 from sim.report.stress_des import warmup_days
 from sim.report.study import Study
 
@@ -75,6 +76,16 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
         "title.",
     ),
     (
+        "place_maps",
+        "Places on the map",
+        "Each municipality the study ran, filled by its mean over replications under the reference "
+        "scenario (avoidable admissions per 1,000 aged 65+, routine wait, GP-staffed hours per 1,000), "
+        "then each other scenario's effect on avoidable admissions, paired with the same place's "
+        "reference (blue: fewer, red: more; the scale is symmetric around 0). Grey: not run. A place run "
+        "scaled down keeps its density; the Places section gives each place's scale and how much of the "
+        "spread is replication noise.",
+    ),
+    (
         "population_pyramid",
         "Population pyramid",
         "Residents by sex and five-year age group at the end of the measured period (mean over "
@@ -96,6 +107,7 @@ def _drawers(study: Study) -> dict[str, Callable[[Path], Path | None]]:
         "access_travel": lambda p: plots.plot_access_travel(s, p),
         "avoidable_by_condition": lambda p: plots.plot_avoidable_by_condition(s, p),
         "population_pyramid": lambda p: plots.plot_population_pyramid(s, p),
+        "place_maps": lambda p: plot_place_maps(study.places, p),
     }
     for metric, group in HEATMAP_KPIS:
         drawers[f"heatmap_{metric}"] = lambda p, m=metric, g=group: plots.plot_sweep_heatmap(

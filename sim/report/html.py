@@ -25,6 +25,7 @@ from sim.report.files import replace_folder, writing
 from sim.report.key_findings import findings_section
 from sim.report.kpi_tables import differences_section, headline_section
 from sim.report.markup import esc
+from sim.report.places import places_section
 from sim.report.reproducibility import failures_section, manifest_section
 from sim.report.run_warnings import warnings_section
 from sim.report.scenarios import scenarios_section
@@ -65,6 +66,7 @@ CONTENTS = (
     ("plots", "Plots"),
     ("headline", "Headline KPIs"),
     ("differences", "Differences against the reference"),
+    ("places", "Places"),
     ("failures", "Failed jobs"),
     ("manifest", "Reproducibility"),
     ("stress-des", "Model description (STRESS-DES)"),
@@ -75,7 +77,9 @@ def render(study: Study, figures: list[Figure]) -> str:
     """The whole report as one HTML document."""
     title = f"Study {study.name}: patient flow in Danish primary care"
     created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    contents = "".join(f"<li><a href='#{k}'>{esc(v)}</a></li>" for k, v in CONTENTS)
+    places = places_section(study.places)
+    shown = [(k, v) for k, v in CONTENTS if k != "places" or places]
+    contents = "".join(f"<li><a href='#{k}'>{esc(v)}</a></li>" for k, v in shown)
     plots_html = "".join(embed(f) for f in figures) or "<p class='note'>No plots: the tables are empty.</p>"
     experiment = study.manifest.get("experiment") or {}
     parts = [
@@ -94,6 +98,7 @@ def render(study: Study, figures: list[Figure]) -> str:
         f"<h2 id='plots'>Plots</h2>{plots_html}",
         headline_section(study),
         differences_section(study),
+        places,
         failures_section(study),
         manifest_section(study),
         f"<h2 id='stress-des'>Model description (STRESS-DES)</h2><p>Structured after the STRESS-DES "

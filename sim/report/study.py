@@ -32,6 +32,7 @@ SUMMARY_NEEDS = ("variant|scenario", "metric", "group", "mean", "ci_low", "ci_hi
 DIFFERENCES_NEEDS = ("variant", "metric", "group", "unit", "mean_diff", "ci_low", "ci_high", "n")
 KPIS_NEEDS = ("variant|scenario", "metric", "group", "value")
 TIMESERIES_NEEDS = ("variant|scenario", "day", "metric", "group", "value")
+PLACES_NEEDS = ("place", "name", "kommunekode", "scenario", "reference", "metric", "mean", "diff", "scale")
 NUMBERS = ("mean", "ci_low", "ci_high", "mean_diff", "n", "value", "day")
 
 
@@ -60,6 +61,7 @@ class Study:
     failures: pd.DataFrame
     scenarios: pd.DataFrame
     manifest: dict[str, Any]
+    places: pd.DataFrame = field(default_factory=pd.DataFrame)  # real places (sim.metrics.places)
     job_records: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -190,6 +192,7 @@ def load_study(path: Path | str) -> Study:
         failures=_csv(path / "failures.csv", text=True),
         scenarios=_csv(path / "scenarios.csv", text=True),
         manifest=manifest,
+        places=_csv(path / "places.csv", needs=PLACES_NEEDS),
         job_records=job_records(jobs, manifest, path),
     )
 

@@ -1,0 +1,119 @@
+"""The places table of a study that runs real places (``place=...``): one row per place,
+scenario and KPI, with what the place is (its data) and what was run (its scale).
+
+``sim collate`` writes it as ``places.csv`` when any job ran a real place; ``sim report`` draws
+its maps and reads how much the places differ (:mod:`sim.report.places`). Means are over the
+job's replications; differences are paired with the same place's reference scenario (common
+random numbers), so a scenario's effect is measured place by place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config.places import find
+from sim.metrics.stats import mean_ci
+
+# KPIs of the places table (group "all"): the outcome, access, waits and what drives them
+PLACE_KPIS = (
+    "avoidable_admissions_per_1000_65plus",
+    "admissions_per_1000_65plus",
+    "routine_wait_days_mean",
+    "access_hours_per_week_per_1000",
+    "travel_minutes_mean",
+    "gp_fte_per_1000",
+    "residents_without_gp_per_1000",
+    "cost_dkk_per_capita",
+)
+PLACE_COLUMNS = [
+    "place", "name", "kommunekode", "region", "real_size", "size", "scale", "share_65plus",
+    "share_80plus", "rural_class", "gp_shortage_2019", "scenario", "reference", "metric", "unit",
+    "mean", "ci_low", "ci_high", "n", "diff", "diff_low", "diff_high",
+]  # fmt: skip
+
+
+def _place_of(manifest: dict[str, Any]) -> str | None:
+    """The place a job ran (its ``place=`` override), None for a synthetic municipality."""
+    population = manifest.get("config", {}).get("population", {})
+    if not population.get("real_size"):
+        return None
+    for item in manifest.get("overrides", []) or []:
+        key, _, value = str(item).partition("=")
+        if key == "place":
+            return value
+    return str(population.get("name"))
+
+
+def _describe(key: str, population: dict[str, Any]) -> dict[str, Any]:
+    """The place's own figures (a single municipality: its DST code; a region or Denmark: none)."""
+    try:
+        place = find(key)
+    except KeyError:  # a planner's own place file: only what its config says
+        unknown = ("kommunekode", "region", "share_65plus", "share_80plus", "rural_class", "gp_shortage_2019")
+        return {"place": key, "name": population.get("name")} | dict.fromkeys(unknown)
+    one = place.members[0] if len(place.members) == 1 else None
+    weights = np.array([m.population for m in place.members], float)
+    return {
+        "place": place.key,
+        "name": place.name,
+        "kommunekode": one.code if one else None,
+        "region": one.region if one else place.name,
+        "share_65plus": float(weights @ [m.share_65plus for m in place.members] / weights.sum()),
+        "share_80plus": float(weights @ [m.share_80plus for m in place.members] / weights.sum()),
+        "rural_class": one.rural_class if one else None,
+        "gp_shortage_2019": one.gp_shortage_2019 if one else None,
+    }
+
+
+def place_table(
+    jobs: list[tuple[str, str, dict[str, Any]]], kpis: pd.DataFrame, reference: str
+) -> pd.DataFrame:
+    """The places table (``PLACE_COLUMNS``) of a study; empty when no job ran a real place.
+    ``jobs``: (variant, scenario, manifest) of each job that finished; ``reference``: the
+    study's reference variant, whose scenario is each place's reference."""
+    rows = []
+    ref_scenario = next((scenario for variant, scenario, _ in jobs if variant == reference), None)
+    info = {}
+    for variant, scenario, manifest in jobs:
+        key = _place_of(manifest)
+        if key is not None:
+            info[variant] = (key, scenario, manifest)
+    if not info or not len(kpis):
+        return pd.DataFrame(columns=PLACE_COLUMNS)
+    wanted = kpis[kpis["metric"].isin(PLACE_KPIS) & (kpis["group"] == "all")]
+    wanted = wanted[wanted["variant"].isin(info)]
+    places: dict[str, dict[str, str]] = {}
+    for variant, (key, scenario, _) in info.items():
+        places.setdefault(key, {})[scenario] = variant
+    for key, scenarios in places.items():
+        ref_variant = scenarios.get(ref_scenario) if ref_scenario else None
+        ref_rows = wanted[wanted["variant"] == ref_variant] if ref_variant else wanted.iloc[0:0]
+        for scenario, variant in scenarios.items():
+            manifest = info[variant][2]
+            population = manifest.get("config", {}).get("population", {})
+            about = _describe(key, population) | {
+                "real_size": population.get("real_size"),
+                "size": population.get("size"),
+                "scale": population["size"] / population["real_size"],
+                "scenario": scenario,
+                "reference": ref_scenario if ref_variant else None,
+            }
+            mine = wanted[wanted["variant"] == variant]
+            for (metric, unit), cell in mine.groupby(["metric", "unit"], sort=False):
+                mean, low, high, n = mean_ci(cell["value"].to_numpy(float))
+                diff = (np.nan, np.nan, np.nan)
+                if ref_variant and variant != ref_variant:
+                    pair = cell.merge(ref_rows[ref_rows["metric"] == metric], on=["replication", "seed"])
+                    if len(pair):
+                        d, dl, dh, _ = mean_ci((pair["value_x"] - pair["value_y"]).to_numpy(float))
+                        diff = (d, dl, dh)
+                elif variant == ref_variant:
+                    diff = (0.0, 0.0, 0.0)
+                rows.append(about | {"metric": metric, "unit": unit, "mean": mean, "ci_low": low,
+                                     "ci_high": high, "n": n, "diff": diff[0], "diff_low": diff[1],
+                                     "diff_high": diff[2]})  # fmt: skip
+    table = pd.DataFrame(rows, columns=PLACE_COLUMNS)
+    return table.sort_values(["place", "scenario", "metric"], kind="stable").reset_index(drop=True)

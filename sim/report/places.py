@@ -1,0 +1,198 @@
+"""The report's "Places" section: how outcomes vary between real places, and what explains it.
+
+Reads the study's ``places.csv`` (written by ``sim collate``: :mod:`sim.metrics.places`) and
+nothing else. :func:`variation` measures the spread of a KPI between places under the reference
+scenario (highest over lowest, 90th over 10th percentile), how much of the spread is replication
+noise (the mean squared standard error of a place's mean over the variance of the means), and how
+much the places' own figures explain: the R² of a least-squares fit of the place means on the
+share aged 80+, the share aged 65+, DST's municipality group and the 2019 GP-shortage flag.
+:func:`plot_place_maps` draws the maps; :func:`places_section` writes the section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from sim.report.choropleth import draw_choropleth
+from sim.report.labels import label
+from sim.report.markup import esc, fmt, table
+
+OUTCOME = "avoidable_admissions_per_1000_65plus"
+MAPPED = (OUTCOME, "routine_wait_days_mean", "access_hours_per_week_per_1000")
+EXPLAINERS = ("share_80plus", "share_65plus")  # with dummies of rural_class and gp_shortage_2019
+MIN_PLACES_FOR_FIT = 12
+
+
+@dataclass(frozen=True)
+class Variation:
+    """The spread of one KPI between places under one scenario."""
+
+    metric: str
+    scenario: str
+    places: int
+    lowest: tuple[str, float]
+    highest: tuple[str, float]
+    ratio: float  # highest over lowest mean
+    ratio_90_10: float  # 90th over 10th percentile of the means
+    noise_share: float  # mean squared standard error / variance of the means
+    r2: float  # explained by age, municipality group and GP shortage (NaN: too few places)
+
+
+def reference_rows(places: pd.DataFrame) -> pd.DataFrame:
+    """The rows of each place's reference scenario (all rows when there is no reference)."""
+    ref = places["reference"].dropna()
+    scenario = str(ref.iloc[0]) if len(ref) else str(places["scenario"].iloc[0])
+    return places[places["scenario"] == scenario]
+
+
+def _design(means: pd.DataFrame) -> np.ndarray:
+    """Columns of the fit: 1, the explainers, and 0/1 dummies of the groups and the shortage flag."""
+    cols = [np.ones(len(means))]
+    cols += [means[c].astype(float).to_numpy() for c in EXPLAINERS]
+    for group in sorted(means["rural_class"].dropna().unique())[1:]:
+        cols.append((means["rural_class"] == group).to_numpy(float))
+    shortage = means["gp_shortage_2019"].map(lambda v: str(v).lower() in ("true", "1", "1.0"))
+    cols.append(shortage.to_numpy(float))
+    return np.column_stack(cols)
+
+
+def variation(places: pd.DataFrame, metric: str = OUTCOME) -> Variation | None:
+    """The spread of ``metric`` between places under the reference scenario (None: fewer than 2)."""
+    rows = reference_rows(places)
+    rows = rows[(rows["metric"] == metric) & np.isfinite(rows["mean"].astype(float))]
+    if len(rows) < 2:
+        return None
+    means = rows["mean"].astype(float).to_numpy()
+    half = (rows["ci_high"].astype(float) - rows["ci_low"].astype(float)).to_numpy() / 2
+    n = rows["n"].astype(float).to_numpy()
+    t = np.where(n > 1, half, np.nan)
+    se2 = np.nanmean((t / 1.96) ** 2) if np.isfinite(t).any() else np.nan  # about the t quantile
+    var = float(np.var(means, ddof=1))
+    low, high = int(np.argmin(means)), int(np.argmax(means))
+    p10, p90 = np.percentile(means, [10, 90])
+    r2 = np.nan
+    usable = rows.dropna(subset=list(EXPLAINERS))
+    if len(usable) >= MIN_PLACES_FOR_FIT:
+        x, y = _design(usable), usable["mean"].astype(float).to_numpy()
+        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+        resid = y - x @ coef
+        r2 = 1.0 - float(resid @ resid) / float(((y - y.mean()) ** 2).sum()) if y.var() > 0 else np.nan
+    names = rows["name"].astype(str).to_numpy()
+    return Variation(
+        metric=metric,
+        scenario=str(rows["scenario"].iloc[0]),
+        places=len(rows),
+        lowest=(names[low], float(means[low])),
+        highest=(names[high], float(means[high])),
+        ratio=float(means[high] / means[low]) if means[low] > 0 else np.inf,
+        ratio_90_10=float(p90 / p10) if p10 > 0 else np.inf,
+        noise_share=float(se2 / var) if var > 0 and np.isfinite(se2) else np.nan,
+        r2=r2,
+    )
+
+
+def _values(rows: pd.DataFrame, column: str) -> dict[int, float]:
+    known = rows.dropna(subset=["kommunekode"])
+    return {int(float(k)): float(v) for k, v in zip(known["kommunekode"], known[column], strict=True)}
+
+
+def plot_place_maps(places: pd.DataFrame, path: Path) -> Path | None:
+    """Maps of Denmark: each mapped KPI under the reference scenario, then each other scenario's
+    paired effect on avoidable admissions; None when no place is a single municipality."""
+    if places.empty or places["kommunekode"].dropna().empty:
+        return None
+    ref = reference_rows(places)
+    panels = [(ref[ref["metric"] == m], "mean", label(m, "all"), False) for m in MAPPED]
+    for scenario in places["scenario"].unique():
+        if scenario == ref["scenario"].iloc[0]:
+            continue
+        rows = places[(places["scenario"] == scenario) & (places["metric"] == OUTCOME)]
+        panels.append((rows, "diff", f"{scenario}: change in avoidable admissions", True))
+    panels = [p for p in panels if len(p[0])]
+    cols = min(3, len(panels))
+    nrows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(5.2 * cols, 4.6 * nrows), squeeze=False)
+    for ax, (rows, column, title, diverging) in zip(axes.flat, panels, strict=False):
+        unit = str(rows["unit"].iloc[0]) if len(rows) else ""
+        draw_choropleth(ax, _values(rows, column), title=title, label=unit, diverging=diverging)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _reading(v: Variation) -> str:
+    """One paragraph that reads a :class:`Variation` for a planner."""
+    text = (
+        f"Under <strong>{esc(v.scenario)}</strong>, {esc(label(v.metric, 'all')).lower()} ranges from "
+        f"{fmt(v.lowest[1])} ({esc(v.lowest[0])}) to {fmt(v.highest[1])} ({esc(v.highest[0])}) over "
+        f"{v.places} places: {v.ratio:.2f} times from lowest to highest, {v.ratio_90_10:.2f} times from "
+        "the 10th to the 90th percentile."
+    )
+    if np.isfinite(v.noise_share):
+        text += (
+            f" Replication noise accounts for about {100 * min(v.noise_share, 1):.0f}% of the variance "
+            "between places (the rest is what the model makes of the places' differences)."
+        )
+    if np.isfinite(v.r2):
+        text += (
+            f" The places' age (shares 65+ and 80+), DST municipality group and 2019 GP-shortage flag "
+            f"explain {100 * v.r2:.0f}% of it (R² of a least-squares fit)."
+        )
+    return f"<p>{text}</p>"
+
+
+def places_section(study_places: pd.DataFrame) -> str:
+    """The "Places" section: the reading of the variation and one row per place ("" when the
+    study ran no real place)."""
+    if study_places.empty:
+        return ""
+    parts = ["<h2 id='places'>Places</h2>"]
+    sizes = study_places.drop_duplicates("place")
+    scaled = sizes[sizes["scale"].astype(float) < 0.999]
+    parts.append(
+        f"<p>{len(sizes)} real places, each with its own ages, settlement and GP supply "
+        "(<code>sim/config/places.py</code>, docs/places.md). "
+        + (
+            f"{len(scaled)} larger places ran scaled down (scale factors {fmt(scaled['scale'].min())} to "
+            f"{fmt(scaled['scale'].max())}; the map keeps their density, KPIs per 1,000 stay comparable)."
+            if len(scaled)
+            else "Every place ran at its full size."
+        )
+        + "</p>"
+    )
+    for metric in MAPPED:
+        v = variation(study_places, metric)
+        if v is not None:
+            parts.append(_reading(v))
+    ref = reference_rows(study_places)
+    scenarios = [s for s in study_places["scenario"].unique() if s != ref["scenario"].iloc[0]]
+    header = ["place", "region", "run at (scale)", "65+", "80+", "group", "GP shortage 2019"]
+    header += [label(m, "all") for m in MAPPED] + [f"{s}: Δ avoidable" for s in scenarios]
+    rows = []
+    for _, mine in study_places.groupby("place", sort=True):
+        first = mine.iloc[0]
+        refm = mine[mine["scenario"] == ref["scenario"].iloc[0]].set_index("metric")
+        cells = [
+            esc(first["name"]),
+            esc(first["region"]),
+            f"{int(first['size']):,} ({fmt(float(first['scale']))})",
+            fmt(first["share_65plus"]),
+            fmt(first["share_80plus"]),
+            esc(first["rural_class"]),
+            esc(first["gp_shortage_2019"]),
+        ]
+        cells += [fmt(refm["mean"].get(m, np.nan)) for m in MAPPED]
+        for s in scenarios:
+            eff = mine[(mine["scenario"] == s) & (mine["metric"] == OUTCOME)]
+            cells.append(fmt(eff["diff"].iloc[0]) if len(eff) else "–")
+        rows.append(cells)
+    parts.append(table(header, rows))
+    return "\n".join(parts)
