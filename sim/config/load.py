@@ -27,10 +27,10 @@ def config_dir() -> str:
 
 
 def from_dict(data: Mapping[str, Any]) -> SimConfig:
-    """Build and validate a :class:`SimConfig` from a plain (nested) mapping; a
+    """Build and validate a :class:`SimConfig` from a plain (nested) mapping; a real place's
     ``population.size`` above a positive ``population.max_size`` is lowered to it."""
     population = data.get("population")
-    if isinstance(population, Mapping):
+    if isinstance(population, Mapping) and population.get("real_size"):
         size, cap = population.get("size"), population.get("max_size")
         if isinstance(size, int) and isinstance(cap, int) and 0 < cap < size:
             data = {**data, "population": {**population, "size": cap}}

@@ -153,7 +153,9 @@ class OrganisationConfig(Validated):
     name: str = "baseline"
     list_size_per_gp: float = positive(1600.0)
     # GP FTE at the start per resident, relative to one per list_size_per_gp (a place's supply:
-    # below 1 in GP-shortage municipalities, sim.config.places); the list norm stays list_size_per_gp
+    # below 1 in GP-shortage municipalities, sim.config.places); the list norm stays list_size_per_gp,
+    # and capacity_follows_list acts around lists of list_size_per_gp / gp_supply (fewer GPs: less
+    # clinical time per resident)
     gp_supply: float = positive(1.0)
     list_spread: float = non_negative(0.0)  # sd of log list size around the norm, between practices
     close_at_share_of_norm: float = positive(1.0)  # closes to new patients at this share of its norm

@@ -154,8 +154,8 @@ class PopulationConfig(Validated):
     condition incidence or GP workforce change), for verification.
     ``real_size``: residents of the real place the geography is drawn for (0: a synthetic
     municipality); run at another ``size``, the map shrinks or grows by ``map_scale`` so that
-    density, and with it travel, stays the same. ``max_size``: a ``size`` above it is lowered
-    to it when the config is built (a study of many places runs the large ones scaled down).
+    density stays the same (``map_areas``). ``max_size``: a real place's ``size`` above it is
+    lowered to it when the config is built (a study of many places runs the large ones scaled down).
     """
 
     name: str = "national"
@@ -163,7 +163,7 @@ class PopulationConfig(Validated):
     ages: str = "denmark_2021"  # one of AGE_SOURCES
     municipalities: list[int] = field(default_factory=list)  # DST codes, with ages: municipalities
     real_size: int = non_negative(0)
-    max_size: int = non_negative(0)  # a larger size runs at this one (0: no cap); see sim.config.load
+    max_size: int = non_negative(0)  # a real place larger runs at this size (0: no cap); sim.config.load
     dynamics: bool = True
     age_bands: dict[str, AgeBandConfig] = field(default_factory=dict)
     age_growth_rate: float = between(-0.1, 0.1, 0.0)
@@ -208,9 +208,23 @@ class PopulationConfig(Validated):
 
     @property
     def map_scale(self) -> float:
-        """Factor on every distance of the map: sqrt(size / real_size) for a real place run at
+        """Factor on the distances of the map: sqrt(size / real_size) for a real place run at
         another size (the same density), 1 otherwise."""
         return (self.size / self.real_size) ** 0.5 if self.real_size > 0 else 1.0
+
+    def map_areas(self) -> list[tuple[float, float, float, int]]:
+        """(share, radius km, distance km, count) of each area as drawn: at a real place's own
+        size its geography; at another size the main town and the countryside keep their density
+        (radius and ring distance times ``map_scale``), and the smaller towns (an area of several
+        discs) keep their size and become ``scale`` times as many (at least one)."""
+        out = []
+        for a in self.geography.areas.values():
+            if self.real_size > 0 and a.count > 1:
+                count = max(1, round(a.count * self.scale))
+                out.append((a.share, a.radius_km, a.distance_km * self.map_scale, count))
+            else:
+                out.append((a.share, a.radius_km * self.map_scale, a.distance_km * self.map_scale, a.count))
+        return out
 
 
 # ------------------------------------------------------------------ demand

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
-from sim.metrics.places import PLACE_COLUMNS, place_table
+from sim.metrics.places import PLACE_COLUMNS, place_table, reference_of
 from sim.metrics.stats import mean_ci
 
 log = logging.getLogger(__name__)
@@ -259,13 +259,16 @@ def choose_reference(variants: list[str], scenarios: dict[str, str], wanted: str
 
 
 def paired_differences(kpis: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Differences of every variant from ``reference``, paired by replication and seed."""
+    """Differences of every variant from its reference (:func:`reference_of`), paired by
+    replication and seed."""
     pair = ["replication", "seed", "metric", "group"]
-    ref = kpis[kpis["variant"] == reference][[*pair, "value"]].rename(columns={"value": "ref"})
+    variants = list(dict.fromkeys(kpis["variant"]))
     rows = []
-    for (variant, scenario), part in kpis[kpis["variant"] != reference].groupby(
-        ["variant", "scenario"], sort=False
-    ):
+    for (variant, scenario), part in kpis.groupby(["variant", "scenario"], sort=False):
+        against = reference_of(variant, reference, variants)
+        if against is None:
+            continue
+        ref = kpis[kpis["variant"] == against][[*pair, "value"]].rename(columns={"value": "ref"})
         both = part.merge(ref, on=pair, how="inner")
         for (metric, group, unit), cell in both.groupby(
             ["metric", "group", "unit"], sort=False, dropna=False
@@ -274,7 +277,7 @@ def paired_differences(kpis: pd.DataFrame, reference: str) -> pd.DataFrame:
             mean, low, high, n = mean_ci(diff)
             base = mean_ci(cell["ref"].to_numpy())[0]
             rel = mean / base if base and np.isfinite(base) else np.nan
-            rows.append((variant, scenario, reference, metric, group, unit, mean, low, high, n, rel))
+            rows.append((variant, scenario, against, metric, group, unit, mean, low, high, n, rel))
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
 
 

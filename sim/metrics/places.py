@@ -30,9 +30,11 @@ PLACE_KPIS = (
 )
 PLACE_COLUMNS = [
     "place", "name", "kommunekode", "region", "real_size", "size", "scale", "share_65plus",
-    "share_80plus", "rural_class", "gp_shortage_2019", "scenario", "reference", "metric", "unit",
-    "mean", "ci_low", "ci_high", "n", "diff", "diff_low", "diff_high",
+    "share_80plus", "rural_class", "gp_shortage_2019", "variant", "scenario", "reference", "metric",
+    "unit", "mean", "sd", "ci_low", "ci_high", "n", "diff", "diff_low", "diff_high",
 ]  # fmt: skip
+# sd: standard deviation over replications; diff: mean paired difference from the variant named
+# in `reference` (the same place and values under the reference scenario; 0 for that variant)
 
 
 def _place_of(manifest: dict[str, Any]) -> str | None:
@@ -68,14 +70,37 @@ def _describe(key: str, population: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _parts(variant: str) -> tuple[str, tuple[str, ...]]:
+    """A variant's scenario and its other ``key=value`` parts."""
+    scenario, *rest = (p.strip() for p in str(variant).split("|"))
+    return scenario, tuple(rest)
+
+
+def _place(parts: tuple[str, ...]) -> str | None:
+    return next((p.split("=", 1)[1] for p in parts if p.startswith("place=")), None)
+
+
+def reference_of(variant: str, reference: str, variants: list[str]) -> str | None:
+    """The variant ``variant`` is differenced against: ``reference``, except in a sweep over real
+    places, where it is the reference scenario's variant with the same place and other values
+    (None for that variant itself and for one without such a twin: places are compared with
+    one another in ``places.csv``, not as effects)."""
+    ref_scenario, _ = _parts(reference)
+    _, rest = _parts(variant)
+    if _place(rest) is None:
+        return reference if variant != reference else None
+    twin = " | ".join([ref_scenario, *rest])
+    return twin if twin in variants and twin != variant else None
+
+
 def place_table(
     jobs: list[tuple[str, str, dict[str, Any]]], kpis: pd.DataFrame, reference: str
 ) -> pd.DataFrame:
     """The places table (``PLACE_COLUMNS``) of a study; empty when no job ran a real place.
     ``jobs``: (variant, scenario, manifest) of each job that finished; ``reference``: the
-    study's reference variant, whose scenario is each place's reference."""
-    rows = []
-    ref_scenario = next((scenario for variant, scenario, _ in jobs if variant == reference), None)
+    study's reference variant. One row per variant and KPI; each variant is paired with its
+    twin of the reference scenario (same place, same other values: :func:`reference_of`)."""
+    ref_scenario, _ = _parts(reference)
     info = {}
     for variant, scenario, manifest in jobs:
         key = _place_of(manifest)
@@ -85,35 +110,34 @@ def place_table(
         return pd.DataFrame(columns=PLACE_COLUMNS)
     wanted = kpis[kpis["metric"].isin(PLACE_KPIS) & (kpis["group"] == "all")]
     wanted = wanted[wanted["variant"].isin(info)]
-    places: dict[str, dict[str, str]] = {}
-    for variant, (key, scenario, _) in info.items():
-        places.setdefault(key, {})[scenario] = variant
-    for key, scenarios in places.items():
-        ref_variant = scenarios.get(ref_scenario) if ref_scenario else None
-        ref_rows = wanted[wanted["variant"] == ref_variant] if ref_variant else wanted.iloc[0:0]
-        for scenario, variant in scenarios.items():
-            manifest = info[variant][2]
-            population = manifest.get("config", {}).get("population", {})
-            about = _describe(key, population) | {
-                "real_size": population.get("real_size"),
-                "size": population.get("size"),
-                "scale": population["size"] / population["real_size"],
-                "scenario": scenario,
-                "reference": ref_scenario if ref_variant else None,
-            }
-            mine = wanted[wanted["variant"] == variant]
-            for (metric, unit), cell in mine.groupby(["metric", "unit"], sort=False):
-                mean, low, high, n = mean_ci(cell["value"].to_numpy(float))
-                diff = (np.nan, np.nan, np.nan)
-                if ref_variant and variant != ref_variant:
-                    pair = cell.merge(ref_rows[ref_rows["metric"] == metric], on=["replication", "seed"])
-                    if len(pair):
-                        d, dl, dh, _ = mean_ci((pair["value_x"] - pair["value_y"]).to_numpy(float))
-                        diff = (d, dl, dh)
-                elif variant == ref_variant:
-                    diff = (0.0, 0.0, 0.0)
-                rows.append(about | {"metric": metric, "unit": unit, "mean": mean, "ci_low": low,
-                                     "ci_high": high, "n": n, "diff": diff[0], "diff_low": diff[1],
-                                     "diff_high": diff[2]})  # fmt: skip
+    variants = list(info)
+    rows = []
+    for variant, (key, scenario, manifest) in info.items():
+        twin = variant if scenario == ref_scenario else reference_of(variant, reference, variants)
+        twin_rows = wanted[wanted["variant"] == twin] if twin else wanted.iloc[0:0]
+        population = manifest.get("config", {}).get("population", {})
+        about = _describe(key, population) | {
+            "variant": variant,
+            "real_size": population.get("real_size"),
+            "size": population.get("size"),
+            "scale": population["size"] / population["real_size"],
+            "scenario": scenario,
+            "reference": twin,
+        }
+        mine = wanted[wanted["variant"] == variant]
+        for (metric, unit), cell in mine.groupby(["metric", "unit"], sort=False):
+            values = cell["value"].to_numpy(float)
+            mean, low, high, n = mean_ci(values)
+            sd = float(np.std(values, ddof=1)) if len(values) > 1 else np.nan
+            diff = (np.nan, np.nan, np.nan)
+            if twin == variant:
+                diff = (0.0, 0.0, 0.0)
+            elif twin:
+                pair = cell.merge(twin_rows[twin_rows["metric"] == metric], on=["replication", "seed"])
+                if len(pair):
+                    diff = mean_ci((pair["value_x"] - pair["value_y"]).to_numpy(float))[:3]
+            rows.append(about | {"metric": metric, "unit": unit, "mean": mean, "sd": sd, "ci_low": low,
+                                 "ci_high": high, "n": n, "diff": diff[0], "diff_low": diff[1],
+                                 "diff_high": diff[2]})  # fmt: skip
     table = pd.DataFrame(rows, columns=PLACE_COLUMNS)
-    return table.sort_values(["place", "scenario", "metric"], kind="stable").reset_index(drop=True)
+    return table.sort_values(["place", "variant", "metric"], kind="stable").reset_index(drop=True)

@@ -28,15 +28,15 @@ def place_homes(
     cfg: PopulationConfig, n: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw area type and home coordinates (km from the main town's centre; a real place run
-    at another size on its map scaled by ``cfg.map_scale``)."""
-    areas = list(cfg.geography.areas.values())
-    shares = np.array([a.share for a in areas])
-    area = rng.choice(len(areas), size=n, p=shares / shares.sum()).astype(np.int8)
-    radius = np.array([a.radius_km for a in areas])[area] * cfg.map_scale
+    at another size on its map as ``cfg.map_areas`` scales it)."""
+    areas = np.array([a[:3] for a in cfg.map_areas()]).reshape(-1, 3)  # share, radius, distance
+    counts = np.array([a[3] for a in cfg.map_areas()])
+    area = rng.choice(len(areas), size=n, p=areas[:, 0] / areas[:, 0].sum()).astype(np.int8)
+    radius = areas[area, 1]
     r = radius * np.sqrt(rng.random(n))
     theta = rng.random(n) * 2 * np.pi
-    count = np.array([a.count for a in areas])[area]
-    distance = np.array([a.distance_km for a in areas])[area] * cfg.map_scale
+    count = counts[area]
+    distance = areas[area, 2]
     which = np.floor(rng.random(n) * count)
     centre_angle = 2 * np.pi * which / count
     x = distance * np.cos(centre_angle) + r * np.cos(theta)

@@ -3,9 +3,10 @@
 Reads the study's ``places.csv`` (written by ``sim collate``: :mod:`sim.metrics.places`) and
 nothing else. :func:`variation` measures the spread of a KPI between places under the reference
 scenario (highest over lowest, 90th over 10th percentile), how much of the spread is replication
-noise (the mean squared standard error of a place's mean over the variance of the means), and how
-much the places' own figures explain: the R² of a least-squares fit of the place means on the
-share aged 80+, the share aged 65+, DST's municipality group and the 2019 GP-shortage flag.
+noise (the mean squared standard error of a place's mean, sd² / n, over the variance of the
+means), and how much the places' own figures explain: the adjusted R² of a least-squares fit of
+the municipalities' means on the share aged 80+, the share aged 65+, DST's municipality group and
+the 2019 GP-shortage flag (at least 20 municipalities).
 :func:`plot_place_maps` draws the maps; :func:`places_section` writes the section.
 """
 
@@ -25,7 +26,7 @@ from sim.report.markup import esc, fmt, table
 OUTCOME = "avoidable_admissions_per_1000_65plus"
 MAPPED = (OUTCOME, "routine_wait_days_mean", "access_hours_per_week_per_1000")
 EXPLAINERS = ("share_80plus", "share_65plus")  # with dummies of rural_class and gp_shortage_2019
-MIN_PLACES_FOR_FIT = 12
+MIN_PLACES_FOR_FIT = 20
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,10 @@ class Variation:
 
 
 def reference_rows(places: pd.DataFrame) -> pd.DataFrame:
-    """The rows of each place's reference scenario (all rows when there is no reference)."""
-    ref = places["reference"].dropna()
-    scenario = str(ref.iloc[0]) if len(ref) else str(places["scenario"].iloc[0])
-    return places[places["scenario"] == scenario]
+    """The rows of each place under the reference scenario (the variants that are their own
+    reference; the first scenario's rows when no variant is)."""
+    own = places[places["variant"].astype(str) == places["reference"].astype(str)]
+    return own if len(own) else places[places["scenario"] == places["scenario"].iloc[0]]
 
 
 def _design(means: pd.DataFrame) -> np.ndarray:
@@ -68,20 +69,21 @@ def variation(places: pd.DataFrame, metric: str = OUTCOME) -> Variation | None:
     if len(rows) < 2:
         return None
     means = rows["mean"].astype(float).to_numpy()
-    half = (rows["ci_high"].astype(float) - rows["ci_low"].astype(float)).to_numpy() / 2
-    n = rows["n"].astype(float).to_numpy()
-    t = np.where(n > 1, half, np.nan)
-    se2 = np.nanmean((t / 1.96) ** 2) if np.isfinite(t).any() else np.nan  # about the t quantile
+    se2_each = (rows["sd"].astype(float) ** 2 / rows["n"].astype(float)).to_numpy()  # NaN at n = 1
+    se2 = float(np.nanmean(se2_each)) if np.isfinite(se2_each).any() else np.nan
     var = float(np.var(means, ddof=1))
     low, high = int(np.argmin(means)), int(np.argmax(means))
     p10, p90 = np.percentile(means, [10, 90])
     r2 = np.nan
-    usable = rows.dropna(subset=list(EXPLAINERS))
+    usable = rows.dropna(subset=[*EXPLAINERS, "rural_class"])  # municipalities, not regions
     if len(usable) >= MIN_PLACES_FOR_FIT:
         x, y = _design(usable), usable["mean"].astype(float).to_numpy()
         coef, *_ = np.linalg.lstsq(x, y, rcond=None)
         resid = y - x @ coef
-        r2 = 1.0 - float(resid @ resid) / float(((y - y.mean()) ** 2).sum()) if y.var() > 0 else np.nan
+        total = float(((y - y.mean()) ** 2).sum())
+        k = np.linalg.matrix_rank(x) - 1  # explainers besides the intercept
+        if total > 0 and len(y) - k - 1 > 0:  # adjusted R²: chance fits of many columns discounted
+            r2 = 1.0 - (float(resid @ resid) / (len(y) - k - 1)) / (total / (len(y) - 1))
     names = rows["name"].astype(str).to_numpy()
     return Variation(
         metric=metric,
@@ -144,7 +146,7 @@ def _reading(v: Variation) -> str:
     if np.isfinite(v.r2):
         text += (
             f" The places' age (shares 65+ and 80+), DST municipality group and 2019 GP-shortage flag "
-            f"explain {100 * v.r2:.0f}% of it (R² of a least-squares fit)."
+            f"explain {100 * max(v.r2, 0):.0f}% of it (adjusted R² of a least-squares fit)."
         )
     return f"<p>{text}</p>"
 

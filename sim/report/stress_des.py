@@ -29,10 +29,14 @@ def scenario_descriptions(study: Study) -> dict[str, str]:
 
 
 def reference_variant(study: Study) -> str:
-    """The variant the differences are taken against."""
+    """The variant the differences are taken against (in a sweep over places, where each place
+    has its own: "<scenario> of the same place")."""
     diffs = study.differences
     if not diffs.empty and "reference" in diffs.columns and len(diffs["reference"].dropna()):
-        return str(diffs["reference"].dropna().iloc[0])
+        refs = list(dict.fromkeys(diffs["reference"].dropna().astype(str)))
+        if len(refs) > 1 and all("place=" in r for r in refs):
+            return f"{refs[0].split('|', 1)[0].strip()} of the same place"
+        return refs[0]
     return "baseline"
 
 

@@ -107,13 +107,12 @@ GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
 
 def settlement_discs(geo: PopulationConfig) -> list[tuple[float, float, float, float]]:
     """Every disc of the map, (x, y, radius km, share of residents): each area's ``count`` discs
-    (the main town, each smaller town on its ring, the countryside), on the map's scale."""
+    (the main town, each smaller town on its ring, the countryside), as drawn (``map_areas``)."""
     discs = []
-    for area in geo.geography.areas.values():
-        for k in range(area.count):
-            angle = 2 * np.pi * k / area.count  # as sim.population.synth.place_homes
-            d, radius = area.distance_km * geo.map_scale, area.radius_km * geo.map_scale
-            discs.append((d * np.cos(angle), d * np.sin(angle), radius, area.share / area.count))
+    for share, radius, distance, count in geo.map_areas():
+        for k in range(count):
+            angle = 2 * np.pi * k / count  # as sim.population.synth.place_homes
+            discs.append((distance * np.cos(angle), distance * np.sin(angle), radius, share / count))
     return discs
 
 
@@ -121,21 +120,25 @@ GRID = 201  # points per side of the grid that shares the countryside out betwee
 
 
 def town_shares(discs: list[tuple[float, float, float, float]]) -> np.ndarray:
-    """Each disc's share of the residents its practices serve: a town (a disc holding no other
-    disc's centre) serves its own residents and the part of each countryside disc (one that
-    holds another's centre) nearer to it than to any other town; a countryside disc serves none."""
+    """Each disc's share of the residents its practices serve. The countryside is a disc with
+    residents that holds every other inhabited disc (their centres inside it, their radii
+    smaller): it serves none; its residents go to the towns (every other inhabited disc) nearest
+    to them, measured on a grid. A town serves its own residents and its part of the countryside;
+    a disc without residents serves none (a place whose smaller towns hold no one)."""
     xy = np.array([(x, y) for x, y, _, _ in discs])
     radius = np.array([r for _, _, r, _ in discs])
     share = np.array([s for _, _, _, s in discs], float)
+    lived = share > 0
     gap = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
-    holds = (gap < radius[:, None]) & (radius[:, None] > radius[None, :])  # [i, j]: i holds j's centre
-    country = holds.any(axis=1)
-    if country.all():
+    holds = (gap < radius[:, None]) & (radius[:, None] > radius[None, :])  # [i, j]: i holds j
+    others = lived[None, :] & ~np.eye(len(discs), dtype=bool)
+    country = lived & (holds | ~others).all(axis=1) & others.any(axis=1)
+    towns = np.flatnonzero(lived & ~country)
+    out = np.where(lived & ~country, share, 0.0)
+    if not len(towns):
         return share
     from scipy.spatial import cKDTree  # imported where used: scipy is slow to import
 
-    towns = np.flatnonzero(~country)
-    out = np.where(country, 0.0, share)
     grid = np.linspace(-1.0, 1.0, GRID)
     gx, gy = np.meshgrid(grid, grid)
     inside = gx**2 + gy**2 <= 1.0
@@ -236,12 +239,16 @@ def merge_practices(
 def fit_capacity_to_lists(
     practices: list[Practice], diaries: Diaries, listed: np.ndarray, org: OrganisationConfig
 ) -> None:
-    """Scale each staffed practice's clinical time by (starting list / list norm) to the power
-    ``org.capacity_follows_list``: practices with long lists work longer, as Danish practices do."""
+    """Scale each staffed practice's clinical time by (starting list / expected list) to the power
+    ``org.capacity_follows_list``: practices with longer lists than their neighbours work longer,
+    as Danish practices do. The expected list is the norm over ``org.gp_supply`` (the place's
+    own list per GP FTE), so the elasticity acts on the spread between a place's practices, not
+    on a shortage of GPs: where there are fewer GPs per resident there is less clinical time per
+    resident (an assumption: GPs in shortage areas do not work longer in proportion)."""
     if org.capacity_follows_list <= 0:
         return
     for p in practices:
-        norm = p.gp_fte * org.list_size_per_gp
+        norm = p.gp_fte * org.list_size_per_gp / org.gp_supply
         if norm > 0 and listed[p.index] > 0:
             p.capacity_factor = float((listed[p.index] / norm) ** org.capacity_follows_list)
             diaries.weekly[p.index] = p.weekly_capacity()

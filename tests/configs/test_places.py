@@ -69,18 +69,18 @@ def test_practice_sites_do_not_depend_on_the_replication():
 
 
 def test_a_place_run_small_keeps_travel_and_gp_supply(tmp_path):
-    """Lolland at its full size and at a quarter of it: the map shrinks with the population, so
+    """Lolland at its full size and at half of it: the map shrinks with the population, so
     travel to the practice and GP FTE per 1,000 stay about the same."""
     values = {}
-    for size in (40539, 10135):
+    for size in (40539, 20270):
         out = tmp_path / str(size)
         proc = run_cli("place=Lolland", f"population.size={size}", f"hydra.run.dir={out}", *TINY)
         assert proc.returncode == 0, proc.stderr[-2000:]
         if size != 40539:
-            assert "scale 0.25" in proc.stderr
+            assert "scale 0.5" in proc.stderr
         k = pd.read_csv(out / "kpis.csv").set_index(["metric", "group"])["value"]
         values[size] = (k[("travel_minutes_mean", "all")], k[("gp_fte_per_1000", "all")])
-    (travel_full, gp_full), (travel_small, gp_small) = values[40539], values[10135]
+    (travel_full, gp_full), (travel_small, gp_small) = values[40539], values[20270]
     assert travel_small == pytest.approx(travel_full, rel=0.2)
     assert gp_small == pytest.approx(gp_full, rel=0.05)
     assert gp_full == pytest.approx(1000 * 0.91 / 1600, rel=0.05)
@@ -115,3 +115,18 @@ def test_the_municipal_variation_study_runs_collates_and_reports(tmp_path):
     html = (study / "report.html").read_text(encoding="utf-8")
     assert "id='places'" in html and "Places on the map" in html and "times from lowest to highest" in html
     assert (study / "plots" / "place_maps.png").stat().st_size > 20_000
+
+
+def test_the_docs_place_file_of_your_own_composes(tmp_path):
+    """docs/places.md: the planner's own place file, as written, runs over the shipped Lolland."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "places.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"(?ms)^```yaml\n(.*?)^```", doc)
+    (tmp_path / "place").mkdir()
+    (tmp_path / "place" / "my_lolland.yaml").write_text(block, encoding="utf-8")
+    proc = run_cli("--config-dir", str(tmp_path), "place=my_lolland", "--cfg", "job")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "gp_supply: 0.85" in proc.stdout and "hospital_distance_km: 25.0" in proc.stdout
+    assert "real_size: 40539" in proc.stdout

@@ -148,3 +148,69 @@ def test_a_place_run_smaller_keeps_its_density():
     assert _population("Lolland").map_scale == 1.0
     synthetic = build(PopulationConfig, {"size": 1000})
     assert synthetic.scale == synthetic.map_scale == 1.0
+
+
+# --------------------------------------------------------------------------- the places table
+def _job(place: str, scenario: str, extra: str = "") -> tuple[str, str, dict]:
+    variant = " | ".join([scenario, f"place={place}", *([extra] if extra else [])])
+    size = places.find(place).population
+    manifest = {"overrides": [f"place={place}", f"scenario={scenario}", *([extra] if extra else [])],
+                "config": {"population": {"name": place, "real_size": size, "size": 1000}}}  # fmt: skip
+    return variant, scenario, manifest
+
+
+def test_the_places_table_pairs_each_variant_with_its_own_twin():
+    """Two places x two scenarios x two values of another key: every variant is kept and
+    differenced against the baseline of the same place and value, replication by replication."""
+    import pandas as pd
+
+    from sim.metrics.places import place_table
+
+    jobs = [_job(p, s, f"organisation.gp_supply={g}") for p in ("Lolland", "Laesoe")
+            for s in ("baseline", "health_houses") for g in ("0.85", "1.0")]  # fmt: skip
+    level = {"Lolland": 50.0, "Laesoe": 70.0}
+    rows = []
+    for variant, scenario, manifest in jobs:
+        place = manifest["overrides"][0].split("=")[1]
+        g = float(manifest["overrides"][2].split("=")[1])
+        for r in range(3):
+            value = level[place] + 10 * g + (5 if scenario == "health_houses" else 0) + r
+            rows.append((variant, scenario, r, r, "avoidable_admissions_per_1000_65plus", "all", value, "u"))
+    kpis = pd.DataFrame(rows, columns=["variant", "scenario", "replication", "seed", "metric", "group",
+                                       "value", "unit"])  # fmt: skip
+    table = place_table(jobs, kpis, jobs[0][0])
+    assert len(table) == 8 and table["variant"].nunique() == 8
+    houses = table[table["scenario"] == "health_houses"]
+    assert list(houses["diff"]) == pytest.approx([5.0] * 4)
+    twins = zip(houses["variant"], houses["reference"], strict=True)
+    assert all(r.replace("baseline", "health_houses", 1) == v for v, r in twins)
+    base = table[table["scenario"] == "baseline"]
+    assert (base["diff"] == 0).all() and (base["variant"] == base["reference"]).all()
+    assert list(table["sd"]) == pytest.approx([1.0] * 8)  # values r = 0, 1, 2 around each mean
+
+
+def test_the_noise_share_and_fit_of_the_variation_between_places():
+    """98 places whose means differ by sd 3 between places, replications by sd 4 within, n = 3:
+    the noise share is about (16 / 3) / (9 + 16 / 3); R² is high when the 80+ share drives it."""
+    import pandas as pd
+
+    from sim.report.places import variation
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for m in places.municipalities():
+        true = 50 + 300 * (m.share_80plus - 0.05) + rng.normal(0, 1)
+        values = true + rng.normal(0, 4, size=3)
+        rows.append({"place": places.slug(m.name), "name": m.name, "kommunekode": m.code,
+                     "variant": "b", "reference": "b", "scenario": "baseline",
+                     "metric": "avoidable_admissions_per_1000_65plus", "unit": "u",
+                     "mean": values.mean(), "sd": values.std(ddof=1), "n": 3,
+                     "share_65plus": m.share_65plus, "share_80plus": m.share_80plus,
+                     "rural_class": m.rural_class, "gp_shortage_2019": m.gp_shortage_2019})  # fmt: skip
+    table = pd.DataFrame(rows)
+    v = variation(table)
+    between = np.var([300 * (m.share_80plus - 0.05) for m in places.municipalities()], ddof=1) + 1
+    expected = (16 / 3) / (between + 16 / 3)
+    assert v is not None and v.places == 98
+    assert v.noise_share == pytest.approx(expected, rel=0.35)
+    assert 0.2 < v.r2 < 1 and v.ratio > 1 and v.ratio_90_10 > 1
