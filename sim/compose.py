@@ -90,22 +90,25 @@ def register_schema() -> None:
 def place_overrides(overrides: Sequence[str]) -> list[str]:
     """``overrides`` with every ``place=`` value that names a place (any case, the DST spelling
     ``Læsø``, the code ``360``, a sweep ``A,B``) replaced by the place's key, the name of its file
-    ``configs/place/<key>.yaml``; a name that is no known place is left as it is (a planner's own
-    ``place/<name>.yaml`` in a ``--config-dir``)."""
+    ``configs/place/<key>.yaml``, also inside ``sweep(...)`` and ``choice(...)``; a name that is
+    no known place is left as it is (a planner's own ``place/<name>.yaml`` in a ``--config-dir``:
+    give it a name that is no place's, or the shipped place is taken)."""
     out = []
     for ov in overrides:
         key, eq, value = ov.partition("=")
-        if key != "place" or not eq or any(c in value for c in "()[]{}"):
+        wrapped = re.fullmatch(r"(sweep|choice)\((.*)\)", value.strip())
+        inner = wrapped.group(2) if wrapped else value
+        if key != "place" or not eq or any(c in inner for c in "()[]{}=") or not inner.strip():
             out.append(ov)
             continue
-        names = [v.strip().strip("'\"") for v in value.split(",")]
         keys = []
-        for name in names:
+        for name in (v.strip().strip("'\"") for v in inner.split(",")):
             try:
                 keys.append(places.find(name).key)
             except KeyError:
                 keys.append(name)
-        out.append("place=" + ",".join(keys))
+        joined = ",".join(keys)
+        out.append(f"place={wrapped.group(1)}({joined})" if wrapped else f"place={joined}")
     return out
 
 

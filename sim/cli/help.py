@@ -10,6 +10,7 @@ from __future__ import annotations
 # (command, what it does); the command is what a user types after `sim`
 EXAMPLES: tuple[tuple[str, str], ...] = (
     ("scenario=health_houses replications=3", "3 paired replications"),
+    ("place=Lolland scenario=health_houses", "a real municipality"),
     ("-m scenario=baseline,health_houses hydra/launcher=local", "one job per scenario"),
     ("-m experiment=compare_organisation", "a study of configs/experiment/"),
     ("collate results/multirun/compare_organisation/latest", "its study folder"),

@@ -280,7 +280,8 @@ def precheck(overrides: list[str], multirun: bool, directory: str | None = None,
     Raises :class:`ConfigError` (key and where it was set) for the first bad one. A sweep with
     more than ``MAX_COMPOSED`` combinations of config-group choices (98 places times 3 scenarios)
     composes each choice once, beside the first choice of every other group (a composition costs
-    about 0.4 s): a bad option is still found before any job runs."""
+    about 0.4 s): an option that is bad on its own is found before any job runs; one that fails
+    only with a particular choice of another group fails as that job."""
     try:
         return _precheck(overrides, multirun, directory, out_dir)
     except ConfigError as err:

@@ -61,8 +61,9 @@ def test_every_subcommand_takes_overrides_and_shows_its_examples(command: str) -
 
 
 def _tiny_configs(folder: Path) -> Path:
-    """A copy of the configs with a tiny default model: 1,500 residents, weeks not years, two
-    replications per experiment, an ageing run of one year for the calibration check."""
+    """A copy of the configs with a tiny default model: 1,500 residents (in every place too),
+    weeks not years, two replications per experiment, an ageing run of one year for the
+    calibration check."""
     shutil.copytree(config_dir(), folder)
     config = folder / "config.yaml"
     text = config.read_text()
@@ -73,6 +74,8 @@ def _tiny_configs(folder: Path) -> Path:
     for preset in (folder / "population").glob("*.yaml"):
         text = re.sub(r"(?m)^size: *\d+", "size: 1500", preset.read_text())
         preset.write_text(text)
+    for place in (folder / "place").glob("*.yaml"):  # a real place at 1,500 of its residents
+        place.write_text(re.sub(r"(?m)^  size: *\d+", "  size: 1500", place.read_text()))
     for experiment in (folder / "experiment").glob("*.yaml"):
         experiment.write_text(re.sub(r"(?m)^replications: *\d+", "replications: 2", experiment.read_text()))
     targets = folder / "calibration" / "targets.yaml"  # a one-year ageing run, without the later years

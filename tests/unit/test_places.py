@@ -65,6 +65,8 @@ def test_place_overrides_turn_any_name_into_the_file_key():
     assert place_overrides(["place='Ærø'"]) == ["place=Aeroe"]
     assert place_overrides(["place=my_own_place"]) == ["place=my_own_place"]  # a planner's file
     assert place_overrides(["place=glob(*,exclude=[region_*])"]) == ["place=glob(*,exclude=[region_*])"]
+    assert place_overrides(["place=sweep(825,Ærø)"]) == ["place=sweep(Laesoe,Aeroe)"]
+    assert place_overrides(["place=choice(360)"]) == ["place=choice(Lolland)"]
 
 
 def test_the_settlement_rule():
