@@ -17,24 +17,27 @@ import pandas as pd
 from sim.config.places import find
 from sim.metrics.stats import mean_ci
 
-# KPIs of the places table (group "all"): the outcome, access, waits and what drives them
-PLACE_KPIS = (
-    "avoidable_admissions_per_1000_65plus",
-    "admissions_per_1000_65plus",
-    "routine_wait_days_mean",
-    "access_hours_per_week_per_1000",
-    "travel_minutes_mean",
-    "gp_fte_per_1000",
-    "residents_without_gp_per_1000",
-    "cost_dkk_per_capita",
+# KPIs of the places table: the outcome, access, waits, what drives them and the cost
+PLACE_KPIS = (  # (metric, group)
+    ("avoidable_admissions_per_1000_65plus", "all"),
+    ("admissions_per_1000_65plus", "all"),
+    ("routine_wait_days_mean", "all"),
+    ("access_hours_per_week_per_1000", "all"),
+    ("travel_minutes_mean", "all"),
+    ("gp_fte_per_1000", "all"),
+    ("residents_without_gp_per_1000", "all"),
+    ("cost_dkk_per_capita", "total"),
 )
 PLACE_COLUMNS = [
     "place", "name", "kommunekode", "region", "real_size", "size", "scale", "share_65plus",
     "share_80plus", "rural_class", "gp_shortage_2019", "variant", "scenario", "reference", "metric",
-    "unit", "mean", "sd", "ci_low", "ci_high", "n", "diff", "diff_low", "diff_high",
+    "unit", "mean", "sd", "sd_between", "ci_low", "ci_high", "n", "diff", "diff_low", "diff_high",
 ]  # fmt: skip
-# sd: standard deviation over replications; diff: mean paired difference from the variant named
-# in `reference` (the same place and values under the reference scenario; 0 for that variant)
+# sd: standard deviation over replications; sd_between: the same after removing what replication r
+# shares across the places run with the same scenario and values (common random numbers: each
+# replication draws the same streams in every place), the noise that matters when places are
+# compared; diff: mean paired difference from the variant named in `reference` (the same place and
+# values under the reference scenario; 0 for that variant)
 
 
 def _place_of(manifest: dict[str, Any]) -> str | None:
@@ -93,6 +96,27 @@ def reference_of(variant: str, reference: str, variants: list[str]) -> str | Non
     return twin if twin in variants and twin != variant else None
 
 
+def _sd_between(kpis: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """Per (variant, metric): the replication sd of the variant's value net of the replication's
+    common effect over its sibling places (the variants that differ only in place), from the
+    residuals of value = place mean + replication mean (the two-way layout without interaction)."""
+    out: dict[tuple[str, str], float] = {}
+    family = kpis["variant"].map(
+        lambda v: " | ".join(p for p in str(v).split(" | ") if not p.startswith("place="))
+    )
+    for (_, metric), part in kpis.groupby([family, "metric"], sort=False):
+        grid = part.pivot_table(index="variant", columns="replication", values="value", aggfunc="mean")
+        grid = grid.dropna(axis=1)
+        places, reps = grid.shape
+        if places < 3 or reps < 2:
+            continue
+        resid = grid.sub(grid.mean(axis=1), axis=0).sub(grid.mean(axis=0), axis=1) + grid.to_numpy().mean()
+        scale = (reps - 1) * (places - 1) / places  # degrees of freedom per place
+        for variant, row in resid.iterrows():
+            out[(str(variant), metric)] = float(np.sqrt((row.to_numpy() ** 2).sum() / scale))
+    return out
+
+
 def place_table(
     jobs: list[tuple[str, str, dict[str, Any]]], kpis: pd.DataFrame, reference: str
 ) -> pd.DataFrame:
@@ -108,9 +132,11 @@ def place_table(
             info[variant] = (key, scenario, manifest)
     if not info or not len(kpis):
         return pd.DataFrame(columns=PLACE_COLUMNS)
-    wanted = kpis[kpis["metric"].isin(PLACE_KPIS) & (kpis["group"] == "all")]
+    pairs = pd.MultiIndex.from_frame(kpis[["metric", "group"]].astype(str))
+    wanted = kpis[pairs.isin(list(PLACE_KPIS))]
     wanted = wanted[wanted["variant"].isin(info)]
     variants = list(info)
+    between = _sd_between(wanted)
     rows = []
     for variant, (key, scenario, manifest) in info.items():
         twin = variant if scenario == ref_scenario else reference_of(variant, reference, variants)
@@ -136,7 +162,8 @@ def place_table(
                 pair = cell.merge(twin_rows[twin_rows["metric"] == metric], on=["replication", "seed"])
                 if len(pair):
                     diff = mean_ci((pair["value_x"] - pair["value_y"]).to_numpy(float))[:3]
-            rows.append(about | {"metric": metric, "unit": unit, "mean": mean, "sd": sd, "ci_low": low,
+            rows.append(about | {"metric": metric, "unit": unit, "mean": mean, "sd": sd,
+                                 "sd_between": between.get((variant, metric), np.nan), "ci_low": low,
                                  "ci_high": high, "n": n, "diff": diff[0], "diff_low": diff[1],
                                  "diff_high": diff[2]})  # fmt: skip
     table = pd.DataFrame(rows, columns=PLACE_COLUMNS)

@@ -116,12 +116,20 @@ def _drawers(study: Study) -> dict[str, Callable[[Path], Path | None]]:
     return drawers
 
 
+MAX_PLACES_PER_PLOT = 4  # a study of more places draws only its maps
+
+
 def make_plots(study: Study, folder: Path) -> list[Figure]:
-    """Draw every plot that the study's tables allow into ``folder``; return them in report order."""
+    """Draw every plot that the study's tables allow into ``folder``; return them in report order
+    (a study of more than ``MAX_PLACES_PER_PLOT`` places: its maps only)."""
     folder.mkdir(parents=True, exist_ok=True)
     figures = []
     drawers = _drawers(study)
+    many_places = not study.places.empty and study.places["place"].nunique() > MAX_PLACES_PER_PLOT
     for key, title, caption in FIGURES:
+        if many_places and key != "place_maps":  # one bar or line per variant: unreadable
+            log.info("plot %s not drawn: the study runs many places (see the maps)", key)
+            continue
         try:
             path = drawers[key](folder / f"{key}.png")
         except OSError:  # a folder that cannot be written fails the report, not one plot

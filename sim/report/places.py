@@ -4,7 +4,8 @@ Reads the study's ``places.csv`` (written by ``sim collate``: :mod:`sim.metrics.
 nothing else. :func:`variation` measures the spread of a KPI between places under the reference
 scenario (highest over lowest, 90th over 10th percentile), how much of the spread is replication
 noise (the mean squared standard error of a place's mean, sd² / n, over the variance of the
-means), and how much the places' own figures explain: the adjusted R² of a least-squares fit of
+means, with ``sd_between``: the replication noise net of what common random numbers share between
+places), and how much the places' own figures explain: the adjusted R² of a least-squares fit of
 the municipalities' means on the share aged 80+, the share aged 65+, DST's municipality group and
 the 2019 GP-shortage flag (at least 20 municipalities).
 :func:`plot_place_maps` draws the maps; :func:`places_section` writes the section.
@@ -69,7 +70,9 @@ def variation(places: pd.DataFrame, metric: str = OUTCOME) -> Variation | None:
     if len(rows) < 2:
         return None
     means = rows["mean"].astype(float).to_numpy()
-    se2_each = (rows["sd"].astype(float) ** 2 / rows["n"].astype(float)).to_numpy()  # NaN at n = 1
+    paired = "sd_between" in rows.columns and rows["sd_between"].notna().any()
+    sd = rows["sd_between"] if paired else rows["sd"]
+    se2_each = (sd.astype(float) ** 2 / rows["n"].astype(float)).to_numpy()  # NaN at n = 1
     se2 = float(np.nanmean(se2_each)) if np.isfinite(se2_each).any() else np.nan
     var = float(np.var(means, ddof=1))
     low, high = int(np.argmin(means)), int(np.argmax(means))
@@ -133,10 +136,10 @@ def plot_place_maps(places: pd.DataFrame, path: Path) -> Path | None:
 def _reading(v: Variation) -> str:
     """One paragraph that reads a :class:`Variation` for a planner."""
     text = (
-        f"Under <strong>{esc(v.scenario)}</strong>, {esc(label(v.metric, 'all')).lower()} ranges from "
+        f"<strong>{esc(label(v.metric, 'all'))}</strong> under {esc(v.scenario)}: from "
         f"{fmt(v.lowest[1])} ({esc(v.lowest[0])}) to {fmt(v.highest[1])} ({esc(v.highest[0])}) over "
-        f"{v.places} places: {v.ratio:.2f} times from lowest to highest, {v.ratio_90_10:.2f} times from "
-        "the 10th to the 90th percentile."
+        f"{v.places} places, {fmt(v.ratio)} times from lowest to highest and {fmt(v.ratio_90_10)} times "
+        "from the 10th to the 90th percentile."
     )
     if np.isfinite(v.noise_share):
         text += (
@@ -164,7 +167,8 @@ def places_section(study_places: pd.DataFrame) -> str:
         "(<code>sim/config/places.py</code>, docs/places.md). "
         + (
             f"{len(scaled)} larger places ran scaled down (scale factors {fmt(scaled['scale'].min())} to "
-            f"{fmt(scaled['scale'].max())}; the map keeps their density, KPIs per 1,000 stay comparable)."
+            f"{fmt(scaled['scale'].max())}): the map keeps their density; whole practices and the "
+            "hospital's real distance do not scale (docs/places.md)."
             if len(scaled)
             else "Every place ran at its full size."
         )

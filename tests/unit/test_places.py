@@ -216,3 +216,22 @@ def test_the_noise_share_and_fit_of_the_variation_between_places():
     assert v is not None and v.places == 98
     assert v.noise_share == pytest.approx(expected, rel=0.35)
     assert 0.2 < v.r2 < 1 and v.ratio > 1 and v.ratio_90_10 > 1
+
+
+def test_the_noise_between_places_leaves_out_what_common_random_numbers_share():
+    """value = place + replication effect (shared by all places: the same streams) + own noise:
+    sd_between estimates the own noise (sd 1), not the shared effect (sd 5)."""
+    import pandas as pd
+
+    from sim.metrics.places import _sd_between
+
+    rng = np.random.default_rng(5)
+    shared = rng.normal(0, 5, size=6)
+    rows = [(f"baseline | place=P{p}", "m", r, 50 + p + shared[r] + rng.normal(0, 1))
+            for p in range(40) for r in range(6)]  # fmt: skip
+    kpis = pd.DataFrame(rows, columns=["variant", "metric", "replication", "value"])
+    sd = _sd_between(kpis)
+    assert len(sd) == 40
+    assert np.sqrt(np.mean(np.square(list(sd.values())))) == pytest.approx(1.0, rel=0.15)
+    raw = kpis.groupby("variant")["value"].std().mean()
+    assert raw > 3  # the plain sd carries the shared effect
