@@ -12,7 +12,7 @@ from pathlib import Path
 from sim.report import plots
 from sim.report.labels import HEATMAP_KPIS
 from sim.report.markup import esc
-from sim.report.places import plot_place_maps
+from sim.report.places import many_places, plot_place_maps
 from sim.report.stress_des import warmup_days
 from sim.report.study import Study
 
@@ -116,18 +116,15 @@ def _drawers(study: Study) -> dict[str, Callable[[Path], Path | None]]:
     return drawers
 
 
-MAX_PLACES_PER_PLOT = 4  # a study of more places draws only its maps
-
-
 def make_plots(study: Study, folder: Path) -> list[Figure]:
     """Draw every plot that the study's tables allow into ``folder``; return them in report order
-    (a study of more than ``MAX_PLACES_PER_PLOT`` places: its maps only)."""
+    (a study of many places, :func:`sim.report.places.many_places`: its maps only)."""
     folder.mkdir(parents=True, exist_ok=True)
     figures = []
     drawers = _drawers(study)
-    many_places = not study.places.empty and study.places["place"].nunique() > MAX_PLACES_PER_PLOT
+    many = many_places(study.places)
     for key, title, caption in FIGURES:
-        if many_places and key != "place_maps":  # one bar or line per variant: unreadable
+        if many and key != "place_maps":  # one bar or line per variant: unreadable
             log.info("plot %s not drawn: the study runs many places (see the maps)", key)
             continue
         try:

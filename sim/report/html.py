@@ -25,7 +25,7 @@ from sim.report.files import replace_folder, writing
 from sim.report.key_findings import findings_section
 from sim.report.kpi_tables import differences_section, headline_section
 from sim.report.markup import esc
-from sim.report.places import places_section
+from sim.report.places import many_places, per_variant_note, places_findings_section, places_section
 from sim.report.reproducibility import failures_section, manifest_section
 from sim.report.run_warnings import warnings_section
 from sim.report.scenarios import scenarios_section
@@ -78,6 +78,7 @@ def render(study: Study, figures: list[Figure]) -> str:
     title = f"Study {study.name}: patient flow in Danish primary care"
     created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     places = places_section(study.places)
+    many = many_places(study.places)
     shown = [(k, v) for k, v in CONTENTS if k != "places" or places]
     contents = "".join(f"<li><a href='#{k}'>{esc(v)}</a></li>" for k, v in shown)
     plots_html = "".join(embed(f) for f in figures) or "<p class='note'>No plots: the tables are empty.</p>"
@@ -92,12 +93,13 @@ def render(study: Study, figures: list[Figure]) -> str:
         f"{esc(experiment.get('description', ''))} Report written {esc(created)} "
         "by <code>sim report</code>.</p>",
         f"<nav><strong>Contents</strong><ol>{contents}</ol></nav>",
-        findings_section(study),
+        places_findings_section(study.differences, study.places) if many else findings_section(study),
         warnings_section(study),
         scenarios_section(study),
         f"<h2 id='plots'>Plots</h2>{plots_html}",
-        headline_section(study),
-        differences_section(study),
+        per_variant_note("headline", "Headline KPIs") if many else headline_section(study),
+        per_variant_note("differences", "Differences against the reference") if many
+        else differences_section(study),
         places,
         failures_section(study),
         manifest_section(study),

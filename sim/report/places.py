@@ -202,3 +202,67 @@ def places_section(study_places: pd.DataFrame) -> str:
         rows.append(cells)
     parts.append(table(header, rows))
     return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ a study of many places
+MANY_PLACES = 4  # more places than this: findings summed over places, no per-variant tables or plots
+
+
+def many_places(study_places: pd.DataFrame) -> bool:
+    """Whether a study runs so many places that per-variant tables and plots are unreadable."""
+    return not study_places.empty and study_places["place"].nunique() > MANY_PLACES
+
+
+def places_findings_section(differences: pd.DataFrame, study_places: pd.DataFrame) -> str:
+    """Key findings of a study of many places: for each scenario and headline KPI, in how many
+    places it is better, worse or not distinguishable from the same place's reference, and the
+    mean and range of the paired differences."""
+    from sim.report.findings import findings
+    from sim.report.labels import FINDINGS_KPIS
+
+    items = findings(differences)
+    n_places = study_places["place"].nunique()
+    kpis = ", ".join(esc(label(m, g)) for m, g in FINDINGS_KPIS)
+    head = (
+        "<h2 id='findings'>Key findings</h2>"
+        f"<p>This study runs {n_places} places. Each scenario is compared with the reference scenario "
+        f"<em>of the same place</em>, paired by replication, in the headline KPIs ({kpis}); for each, in "
+        "how many places the 95% interval says better or worse (in the direction the KPI registry "
+        "calls better), in how many it cannot tell, and the mean and range of the differences. The "
+        "places themselves are compared in <a href='#places'>Places</a>; every variant's numbers are "
+        "in <code>summary.csv</code>, <code>differences.csv</code> and <code>places.csv</code>.</p>"
+    )
+    if not items:
+        return head + "<p class='note'>No paired differences in this study.</p>"
+    by_scenario: dict[str, list] = {}
+    for f in items:
+        by_scenario.setdefault(str(f.variant).split("|", 1)[0].strip(), []).append(f)
+    body = []
+    for scenario, mine in by_scenario.items():
+        lines = []
+        for metric, group in FINDINGS_KPIS:
+            cells = [f for f in mine if f.metric == metric and f.group == group]
+            if not cells:
+                continue
+            better = sum(f.verdict == "better" for f in cells)
+            worse = sum(f.verdict == "worse" for f in cells)
+            diffs = np.array([f.diff for f in cells])
+            unit = cells[0].unit
+            lines.append(
+                f"<li>{esc(label(metric, group))}: better in {better}, worse in {worse}, not told apart "
+                f"from 0 in {len(cells) - better - worse} of {len(cells)} places; mean difference "
+                f"{fmt(float(diffs.mean()))} {esc(unit)} (from {fmt(float(diffs.min()))} to "
+                f"{fmt(float(diffs.max()))})</li>"
+            )
+        body.append(f"<h3>{esc(scenario.replace('_', ' ').capitalize())}</h3><ul>{''.join(lines)}</ul>")
+    return head + "".join(body)
+
+
+def per_variant_note(section: str, title: str) -> str:
+    """The short stand-in for a per-variant table in a study of many places."""
+    return (
+        f"<h2 id='{section}'>{esc(title)}</h2><p class='note'>A study of many places has too many "
+        "variants for this table: see the Key findings (summed over places), the "
+        "<a href='#places'>Places</a> section, and <code>summary.csv</code> and "
+        "<code>differences.csv</code> beside this report.</p>"
+    )

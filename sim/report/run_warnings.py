@@ -29,6 +29,15 @@ def run_warnings(records: list[dict[str, Any]]) -> dict[str, list[str]] | None:
     return found
 
 
+SHOWN = 6  # variants named per warning; more are counted
+
+
+def _variants(variants: list[str]) -> str:
+    """The variants of a warning as HTML: every one, or the first few and how many more."""
+    shown = ", ".join(f"<code>{esc(v)}</code>" for v in variants[:SHOWN])
+    return shown if len(variants) <= SHOWN else f"{shown} and {len(variants) - SHOWN} more"
+
+
 def warnings_section(study: Study) -> str:
     """The warnings of the runs, each once with its variants; a note when there are none."""
     found = run_warnings(study.job_records)
@@ -37,7 +46,7 @@ def warnings_section(study: Study) -> str:
         return head + "<p class='note'>The runs of this study did not record warnings (older results).</p>"
     if not found:
         return head + "<p class='note'>No run recorded a warning.</p>"
-    rows = [[esc(w), ", ".join(f"<code>{esc(v)}</code>" for v in variants)] for w, variants in found.items()]
+    rows = [[esc(w), _variants(variants)] for w, variants in found.items()]
     return (
         head
         + f"<p class='warn'>The runs recorded {len(found)} distinct warning(s): read the findings with them "

@@ -235,3 +235,25 @@ def test_the_noise_between_places_leaves_out_what_common_random_numbers_share():
     assert np.sqrt(np.mean(np.square(list(sd.values())))) == pytest.approx(1.0, rel=0.15)
     raw = kpis.groupby("variant")["value"].std().mean()
     assert raw > 3  # the plain sd carries the shared effect
+
+
+def test_a_study_of_many_places_sums_its_findings_over_places():
+    """Five places x health houses: the key findings count the places where the paired interval
+    says better, worse or cannot tell, instead of a section per variant."""
+    import pandas as pd
+
+    from sim.report.places import many_places, places_findings_section
+
+    diffs = pd.DataFrame(
+        [(f"health_houses | place=P{k}", "health_houses", f"baseline | place=P{k}",
+          "routine_wait_days_mean", "all", "days", d, lo, hi, 3, np.nan)
+         for k, (d, lo, hi) in enumerate([(-1, -2, -0.5), (-1, -1.5, -0.2), (0.1, -0.3, 0.5),
+                                          (0.8, 0.2, 1.4), (-0.2, -0.9, 0.5)])],
+        columns=["variant", "scenario", "reference", "metric", "group", "unit", "mean_diff", "ci_low",
+                 "ci_high", "n", "rel_diff"],
+    )  # fmt: skip
+    study_places = pd.DataFrame({"place": [f"P{k}" for k in range(5)]})
+    assert many_places(study_places) and not many_places(study_places.head(4))
+    html = places_findings_section(diffs, study_places)
+    assert "better in 2, worse in 1, not told apart from 0 in 2 of 5 places" in html
+    assert "mean difference -0.260 days" in html or "mean difference -0.26 days" in html
