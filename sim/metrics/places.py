@@ -36,8 +36,10 @@ PLACE_COLUMNS = [
 # sd: standard deviation over replications; sd_between: the same after removing what replication r
 # shares across the places run with the same scenario and values (common random numbers: each
 # replication draws the same streams in every place), the noise that matters when places are
-# compared; diff: mean paired difference from the variant named in `reference` (the same place and
-# values under the reference scenario; 0 for that variant)
+# compared (each place's value is shrunk toward the mean of its family when places differ in noise;
+# their mean over places, which the report's noise share uses, is unbiased); diff: mean paired
+# difference from the variant named in `reference` (the same place and values under the reference
+# scenario; 0 for that variant)
 
 
 def _place_of(manifest: dict[str, Any]) -> str | None:

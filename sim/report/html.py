@@ -81,7 +81,11 @@ def render(study: Study, figures: list[Figure]) -> str:
     many = many_places(study.places)
     shown = [(k, v) for k, v in CONTENTS if k != "places" or places]
     contents = "".join(f"<li><a href='#{k}'>{esc(v)}</a></li>" for k, v in shown)
-    plots_html = "".join(embed(f) for f in figures) or "<p class='note'>No plots: the tables are empty.</p>"
+    empty = (
+        "A study of many places draws only its maps, and none could be drawn (no place is a single "
+        "municipality)." if many else "No plots: the tables are empty."
+    )
+    plots_html = "".join(embed(f) for f in figures) or f"<p class='note'>{empty}</p>"
     experiment = study.manifest.get("experiment") or {}
     parts = [
         "<!DOCTYPE html>",

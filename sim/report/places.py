@@ -73,8 +73,9 @@ def variation(places: pd.DataFrame, metric: str = OUTCOME) -> Variation | None:
     paired = "sd_between" in rows.columns and rows["sd_between"].notna().any()
     sd = rows["sd_between"] if paired else rows["sd"]
     se2_each = (sd.astype(float) ** 2 / rows["n"].astype(float)).to_numpy()  # NaN at n = 1
-    se2 = float(np.nanmean(se2_each)) if np.isfinite(se2_each).any() else np.nan
-    var = float(np.var(means, ddof=1))
+    known = np.isfinite(se2_each)
+    se2 = float(se2_each[known].mean()) if known.any() else np.nan
+    var = float(np.var(means[known], ddof=1)) if known.sum() > 1 else float(np.var(means, ddof=1))
     low, high = int(np.argmin(means)), int(np.argmax(means))
     p10, p90 = np.percentile(means, [10, 90])
     r2 = np.nan
@@ -206,6 +207,7 @@ def places_section(study_places: pd.DataFrame) -> str:
 
 # ------------------------------------------------------------------ a study of many places
 MANY_PLACES = 4  # more places than this: findings summed over places, no per-variant tables or plots
+COUNT_KPIS = ("requests_unmet",)  # counts per year: they differ with each place's size
 
 
 def many_places(study_places: pd.DataFrame) -> bool:
@@ -228,19 +230,24 @@ def places_findings_section(differences: pd.DataFrame, study_places: pd.DataFram
         f"<p>This study runs {n_places} places. Each scenario is compared with the reference scenario "
         f"<em>of the same place</em>, paired by replication, in the headline KPIs ({kpis}); for each, in "
         "how many places the 95% interval says better or worse (in the direction the KPI registry "
-        "calls better), in how many it cannot tell, and the mean and range of the differences. The "
-        "places themselves are compared in <a href='#places'>Places</a>; every variant's numbers are "
-        "in <code>summary.csv</code>, <code>differences.csv</code> and <code>places.csv</code>.</p>"
+        "calls better), in how many it cannot tell, and the mean and range of the differences (counts "
+        "per year, which grow with a place's size, are left out). The places themselves are compared "
+        "in <a href='#places'>Places</a>; every variant's numbers are in <code>summary.csv</code>, "
+        "<code>differences.csv</code> and <code>places.csv</code> of the study.</p>"
     )
     if not items:
         return head + "<p class='note'>No paired differences in this study.</p>"
-    by_scenario: dict[str, list] = {}
+    by_family: dict[str, list] = {}  # the variant without its place: a scenario and other values
     for f in items:
-        by_scenario.setdefault(str(f.variant).split("|", 1)[0].strip(), []).append(f)
+        parts = (p.strip() for p in str(f.variant).split("|"))
+        family = " | ".join(p for p in parts if not p.startswith("place="))
+        by_family.setdefault(family, []).append(f)
     body = []
-    for scenario, mine in by_scenario.items():
+    for family, mine in by_family.items():
         lines = []
         for metric, group in FINDINGS_KPIS:
+            if metric in COUNT_KPIS:  # a count per year grows with the run's size: not summed over places
+                continue
             cells = [f for f in mine if f.metric == metric and f.group == group]
             if not cells:
                 continue
@@ -254,7 +261,9 @@ def places_findings_section(differences: pd.DataFrame, study_places: pd.DataFram
                 f"{fmt(float(diffs.mean()))} {esc(unit)} (from {fmt(float(diffs.min()))} to "
                 f"{fmt(float(diffs.max()))})</li>"
             )
-        body.append(f"<h3>{esc(scenario.replace('_', ' ').capitalize())}</h3><ul>{''.join(lines)}</ul>")
+        scenario, *rest = (p.strip() for p in family.split("|"))
+        title = " | ".join([scenario.replace("_", " ").capitalize(), *rest])
+        body.append(f"<h3>{esc(title)}</h3><ul>{''.join(lines)}</ul>")
     return head + "".join(body)
 
 
@@ -264,5 +273,5 @@ def per_variant_note(section: str, title: str) -> str:
         f"<h2 id='{section}'>{esc(title)}</h2><p class='note'>A study of many places has too many "
         "variants for this table: see the Key findings (summed over places), the "
         "<a href='#places'>Places</a> section, and <code>summary.csv</code> and "
-        "<code>differences.csv</code> beside this report.</p>"
+        "<code>differences.csv</code> of the study.</p>"
     )

@@ -257,3 +257,18 @@ def test_a_study_of_many_places_sums_its_findings_over_places():
     html = places_findings_section(diffs, study_places)
     assert "better in 2, worse in 1, not told apart from 0 in 2 of 5 places" in html
     assert "mean difference -0.260 days" in html or "mean difference -0.26 days" in html
+
+
+def test_findings_of_many_places_keep_each_value_of_another_swept_key_apart():
+    import pandas as pd
+
+    from sim.report.places import places_findings_section
+
+    rows = [(f"health_houses | place=P{k} | organisation.gp_supply={g}", "health_houses", "ref",
+             "avoidable_admissions_per_1000_65plus", "all", "u", -1.0, -2.0, -0.5, 3, np.nan)
+            for k in range(5) for g in ("0.85", "1.0")]  # fmt: skip
+    diffs = pd.DataFrame(rows, columns=["variant", "scenario", "reference", "metric", "group", "unit",
+                                        "mean_diff", "ci_low", "ci_high", "n", "rel_diff"])  # fmt: skip
+    html = places_findings_section(diffs, pd.DataFrame({"place": [f"P{k}" for k in range(5)]}))
+    assert html.count("<h3>") == 2 and "organisation.gp_supply=0.85" in html
+    assert html.count("better in 5, worse in 0, not told apart from 0 in 0 of 5 places") == 2
