@@ -81,6 +81,12 @@ def _parts(variant: str) -> tuple[str, tuple[str, ...]]:
     return scenario, tuple(rest)
 
 
+def family_of(variant: str) -> str:
+    """A variant without its ``place=`` part: the scenario and other values it shares with the
+    same run in other places."""
+    return " | ".join(p for p in (q.strip() for q in str(variant).split("|")) if not p.startswith("place="))
+
+
 def _place(parts: tuple[str, ...]) -> str | None:
     return next((p.split("=", 1)[1] for p in parts if p.startswith("place=")), None)
 
@@ -103,9 +109,7 @@ def _sd_between(kpis: pd.DataFrame) -> dict[tuple[str, str], float]:
     common effect over its sibling places (the variants that differ only in place), from the
     residuals of value = place mean + replication mean (the two-way layout without interaction)."""
     out: dict[tuple[str, str], float] = {}
-    family = kpis["variant"].map(
-        lambda v: " | ".join(p for p in str(v).split(" | ") if not p.startswith("place="))
-    )
+    family = kpis["variant"].map(family_of)
     for (_, metric), part in kpis.groupby([family, "metric"], sort=False):
         grid = part.pivot_table(index="variant", columns="replication", values="value", aggfunc="mean")
         grid = grid.dropna(axis=1)

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from sim.metrics.places import family_of
 from sim.report.choropleth import draw_choropleth
 from sim.report.labels import label
 from sim.report.markup import esc, fmt, table
@@ -239,9 +240,7 @@ def places_findings_section(differences: pd.DataFrame, study_places: pd.DataFram
         return head + "<p class='note'>No paired differences in this study.</p>"
     by_family: dict[str, list] = {}  # the variant without its place: a scenario and other values
     for f in items:
-        parts = (p.strip() for p in str(f.variant).split("|"))
-        family = " | ".join(p for p in parts if not p.startswith("place="))
-        by_family.setdefault(family, []).append(f)
+        by_family.setdefault(family_of(f.variant), []).append(f)
     body = []
     for family, mine in by_family.items():
         lines = []
