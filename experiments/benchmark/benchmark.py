@@ -104,6 +104,7 @@ def measure(
     """
     import sim
     from sim.metrics import compute_kpis
+    from sim.metrics.records import REQUEST_DAY_COLUMNS
     from sim.model import SimModel
 
     t0 = time.perf_counter()
@@ -124,7 +125,8 @@ def measure(
         profiler.disable()
     if not kpis:
         raise RuntimeError("compute_kpis returned no rows")
-    requests = len(recorder.request_table.get("day", ()))
+    # every request of the run, warm-up included (rows are kept only for the measured days)
+    requests = int(recorder.request_days[:, REQUEST_DAY_COLUMNS.index("requests")].sum())
     return {
         "place": place or "synthetic",
         "persons": size,

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 # request status codes
 BOOKED, NO_SLOT, NO_PRACTICE, NOT_SOUGHT, NO_SHOW = 0, 1, 2, 3, 4
+# what the recorder keeps of every day's requests, warm-up included (rows only of measured days):
+# routine requests booked, the sum of their waits in days, requests unmet (no slot or no
+# practice), all requests, and unmet same-day requests taken to out-of-hours care or the ED
+REQUEST_DAY_COLUMNS = ("routine_booked", "routine_wait_days", "unmet", "requests", "escalated")
 STATUS_NAMES = ("booked", "no_slot", "no_practice", "not_sought", "no_show")
 
 
@@ -142,7 +146,13 @@ class Recorder:
         self.end: RunEnd | None = None  # what the run left (set when it ends)
         self.ended = False  # finish() has run: no more records
         self._episode_table: dict[str, np.ndarray] | None = None
-        self._req = Columns(calendar.total_days)  # one row per request, written day by day
+        # one row per request of the measured period, written day by day; the warm-up's requests
+        # are kept only as the daily counts below (the daily series need nothing more)
+        self._req = Columns(calendar.days)
+        self.first_row_day = calendar.warmup_days
+        # per day, warm-up included: the counts of :data:`REQUEST_DAY_COLUMNS`
+        self.request_days = np.zeros((calendar.total_days, len(REQUEST_DAY_COLUMNS)), np.int64)
+        self.request_days_recorded = 0  # days whose requests were recorded
         self.episodes: list[EpisodeState] = []
         self.diary_days: list[int] = []
         self.diary_offered: list[np.ndarray] = []  # (practices, roles) per day
@@ -176,7 +186,8 @@ class Recorder:
         escalated: np.ndarray,
         named: np.ndarray,
     ) -> None:
-        """Record the day's requests and their booking outcome (``status``: a status code each)."""
+        """Record the day's requests and their booking outcome (``status``: a status code each):
+        the day's counts for the daily series, and a row each when the day is measured."""
         n = len(requests)
         full_role = np.full(n, -1, np.int8)
         full_channel = requests.channel.copy()
@@ -184,6 +195,19 @@ class Recorder:
         full_offset = np.full(n, -1, np.int16)
         full_role[active], full_channel[active] = role, channel
         full_minutes[active], full_offset[active] = minutes, offset
+        day = int(requests.day)
+        routine = (status == BOOKED) & ~requests.same_day
+        unmet = (status == NO_SLOT) | (status == NO_PRACTICE)
+        self.request_days_recorded += 1
+        self.request_days[day] = (
+            np.count_nonzero(routine),
+            full_offset[routine].sum(dtype=np.int64),
+            np.count_nonzero(unmet),
+            n,
+            np.count_nonzero(escalated),
+        )
+        if day < self.first_row_day:
+            return
         self._req.append(
             {
                 "day": np.full(n, requests.day, np.int32),

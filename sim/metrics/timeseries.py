@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT
 from sim.services.diary import ROLES
 
 if TYPE_CHECKING:
@@ -39,20 +38,14 @@ def _diary_series(model: SimModel) -> Iterator[TsRow]:
 
 
 def _request_series(model: SimModel) -> Iterator[TsRow]:
-    table = model.recorder.request_table
-    if not table:
+    if not model.recorder.request_days_recorded:
         return
-    day = table["day"]
-    n_days = model.calendar.total_days
-    routine = (table["status"] == BOOKED) & ~table["same_day"]
-    count = np.bincount(day[routine], minlength=n_days)
-    wait = np.bincount(day[routine], weights=table["offset"][routine], minlength=n_days)
-    unmet = np.bincount(day[np.isin(table["status"], (NO_SLOT, NO_PRACTICE))], minlength=n_days)
+    count, wait, unmet = model.recorder.request_days[:, :3].T  # per day, warm-up included
     for d in np.flatnonzero(count):
         yield int(d), "routine_wait_days_mean", "all", float(wait[d] / count[d])
-    for d in range(n_days):
+    for d in range(model.calendar.total_days):
         yield d, "requests_unmet", "all", float(unmet[d])
     waiting = model.recorder.controls_waiting
-    for d in range(n_days):
+    for d in range(model.calendar.total_days):
         value = 1000.0 * waiting[d, 2] / max(waiting[d, 3], 1)
         yield d, "controls_backlog_per_1000_chronic", "all", float(value)

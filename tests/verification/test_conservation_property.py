@@ -35,7 +35,7 @@ from sim.calendar import MINUTES_PER_DAY
 from sim.demand.needs import FORGONE
 from sim.metrics import compute_kpis
 from sim.metrics.rates import person_years
-from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT
+from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SHOW, NO_SLOT, NOT_SOUGHT, REQUEST_DAY_COLUMNS
 from sim.model import SimModel
 from sim.services.diary import ROLES
 from sim.services.episode import OUTCOMES
@@ -91,20 +91,33 @@ def check_requests(model: SimModel) -> dict[str, int]:
     req = rec.request_table
     put_off = model.needs_put_off()
     n = len(req["status"]) if req else 0
-    # every need that arose is a request record or still put off at the end
-    assert int(rec.needs.sum()) == n + put_off, (int(rec.needs.sum()), n, put_off)
+    # every need that arose is a request or still put off at the end; requests of the warm-up are
+    # counted per day, those of the measured days are also a row each
+    days = dict(zip(REQUEST_DAY_COLUMNS, rec.request_days.T, strict=True))
+    per_day = days["requests"]
+    assert int(rec.needs.sum()) == int(per_day.sum()) + put_off, (
+        int(rec.needs.sum()),
+        per_day.sum(),
+        put_off,
+    )
+    assert n == int(per_day[cal.warmup_days :].sum())
+    # a request is made on or after the day its need arose, never before
+    assert (np.cumsum(per_day) <= np.cumsum(rec.needs)).all()
+    if model.config.rules.care_seeking.name == "default":  # nothing is put off: each day's own needs
+        assert put_off == 0
+        np.testing.assert_array_equal(per_day, rec.needs)
+    # each escalated request arrives once at the ED or the out-of-hours GP (placed, or still due)
+    arrivals = _queued(model.hospital.ed.queue, ED_MINOR) + _queued(model.ooh.triage.queue, ESCALATED)
+    assert arrivals == int(days["escalated"].sum())
     if n == 0:
         return {"put_off": put_off}
     status, offset, day = req["status"], req["offset"].astype(np.int64), req["day"].astype(np.int64)
     assert set(np.unique(status).tolist()) <= set(STATUSES)
     assert (np.diff(day) >= 0).all()  # recorded day by day
-    # a request is made on or after the day its need arose, never before
-    per_day = np.bincount(day, minlength=cal.total_days)
-    assert len(per_day) == cal.total_days
-    assert (np.cumsum(per_day) <= np.cumsum(rec.needs)).all()
-    if model.config.rules.care_seeking.name == "default":  # nothing is put off: each day's own needs
-        assert put_off == 0
-        np.testing.assert_array_equal(per_day, rec.needs)
+    assert day[0] >= cal.warmup_days  # rows only of the measured days
+    np.testing.assert_array_equal(
+        np.bincount(day, minlength=cal.total_days)[cal.warmup_days :], per_day[cal.warmup_days :]
+    )
 
     states = request_states(model)
     assert set(states) == set(REQUEST_STATES)
@@ -129,9 +142,11 @@ def check_requests(model: SimModel) -> dict[str, int]:
     escalated = req["escalated"].astype(bool)
     unmet = np.isin(status, (NO_SLOT, NO_PRACTICE))
     assert not (escalated & ~(unmet & req["same_day"].astype(bool))).any()
-    # each escalated request arrives once at the ED or the out-of-hours GP (placed, or still due)
-    arrivals = _queued(model.hospital.ed.queue, ED_MINOR) + _queued(model.ooh.triage.queue, ESCALATED)
-    assert arrivals == int(escalated.sum())
+    # the daily counts agree with the rows of the measured days
+    measured = slice(cal.warmup_days, cal.total_days)
+    for name, rows in (("unmet", unmet), ("escalated", escalated)):
+        counted = np.bincount(day[rows], minlength=cal.total_days)[measured]
+        np.testing.assert_array_equal(counted, days[name][measured])
 
     # the KPIs count the same requests over the measured days
     k = kpi_table(model)
