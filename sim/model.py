@@ -88,7 +88,7 @@ from sim.services.episode import EpisodeState
 from sim.services.followups import GPFollowUps
 from sim.services.hospital import Hospital
 from sim.services.ooh import OutOfHours
-from sim.services.pathway import episode
+from sim.services.pathway import start_at_onset
 from sim.services.practice import Practice, build_diaries, create_practices, fit_capacity_to_lists
 from sim.services.satellite import Satellite
 from sim.services.staffing import list_everyone, list_newcomers, staff_practices, yearly_staffing
@@ -346,7 +346,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         practice = d.practice[d.active]
         d.offset, d.with_named = self._book(d.sub, practice, d.role, d.channel, d.minutes)
         d.status[d.active[d.offset < 0]] = NO_SLOT
-        d.status[d.active[(d.offset >= 0) & self._no_show(d.sub, practice)]] = NO_SHOW
+        d.status[d.active[self._no_show(d.sub, practice, d.offset >= 0)]] = NO_SHOW
         self._control_outcomes(d.requests, d.status, d.active, d.offset, d.day)
         self.followups.outcomes(d.followups, d.status == BOOKED, d.active, d.offset, d.day)
 
@@ -389,7 +389,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
             )
             self._episode_id += 1
             self.recorder.episodes.append(ep)
-            self.env.process(episode(self, ep))
+            start_at_onset(self, ep)
 
     def _step_series(self, d: Day) -> None:
         self.datacollector.collect(self)

@@ -75,20 +75,27 @@ class PracticeDay:
         today.need_day[forgo] = FORGONE
         return Requests.concat([today, *self._deferred.pop(day, [])], day)
 
-    def _no_show(self: SimModel, requests: Requests, practice: np.ndarray) -> np.ndarray:
-        """Which booked requests the patient will not come to (drawn for every active request,
-        keyed by the request's identity: see ``request_keys``)."""
+    def _no_show(self: SimModel, requests: Requests, practice: np.ndarray, booked: np.ndarray) -> np.ndarray:
+        """Which ``booked`` requests (a mask) the patient will not come to: drawn only for them,
+        keyed by each request's identity among all of ``requests`` (see ``request_keys``), so a
+        request draws the same whichever others are booked."""
         share = np.array([p.spec.diary.no_show_share for p in self.practices])
-        u = self.streams.keyed("demand.no_show").uniform("no_show", *request_keys(requests))
-        return u < share[practice]
+        keys = (k[booked] for k in request_keys(requests))
+        missed = np.zeros(len(requests), bool)
+        u = self.streams.keyed("demand.no_show").uniform("no_show", *keys)
+        missed[booked] = u < share[practice[booked]]
+        return missed
 
     def _escalate_unmet(self: SimModel, requests: Requests, status: np.ndarray) -> np.ndarray:
         """Which unmet same-day requests go on to out-of-hours care or the ED instead (keyed by
-        the request's identity, so a request unmet in two scenarios escalates in both or neither)."""
+        the request's identity, so a request unmet in two scenarios escalates in both or neither;
+        drawn only for the unmet same-day requests)."""
         share = self.config.demand.unmet_same_day_to_acute_share
-        u = self.streams.keyed("demand.unmet_escalation").uniform("escalate", *request_keys(requests))
         unmet = np.isin(status, (NO_SLOT, NO_PRACTICE)) & requests.same_day
-        return unmet & (u < share)
+        keys = (k[unmet] for k in request_keys(requests))
+        escalated = np.zeros(len(requests), bool)
+        escalated[unmet] = self.streams.keyed("demand.unmet_escalation").uniform("escalate", *keys) < share
+        return escalated
 
     def _control_outcomes(
         self, requests: Requests, status: np.ndarray, active: np.ndarray, offset: np.ndarray, day: int

@@ -109,11 +109,18 @@ def name_key(name: str) -> np.uint64:
 def occurrence(keys: np.ndarray) -> np.ndarray:
     """For each entry, how many earlier entries hold the same key (0 for the first): a key
     for draws of a person who appears more than once (two episodes of a group on one day)."""
-    order = np.argsort(keys, kind="stable")
-    ranked = keys[order]
-    pos = np.arange(len(keys))
+    keys = np.asarray(keys, np.int64)
+    n = len(keys)
+    bits = max((n - 1).bit_length(), 1)
+    if n == 0 or int(keys.max()) - int(keys.min()) >= 1 << (62 - bits):
+        order = np.argsort(keys, kind="stable")
+        ranked = keys[order]
+    else:  # key and position in one integer: a plain sort gives the stable order, faster
+        packed = np.sort(((keys - keys.min()) << bits) | np.arange(n))
+        order, ranked = packed & ((1 << bits) - 1), packed >> bits
+    pos = np.arange(n)
     first = np.maximum.accumulate(np.where(np.r_[True, ranked[1:] != ranked[:-1]], pos, 0))
-    out = np.empty(len(keys), np.int64)
+    out = np.empty(n, np.int64)
     out[order] = pos - first
     return out
 

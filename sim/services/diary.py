@@ -194,13 +194,18 @@ def _fifo(
     g = group[order]
     m = minutes[order].astype(float)
     csum = np.cumsum(m)
-    first = np.searchsorted(g, g, side="left")  # start of each request's group run
+    # runs of equal groups in the sorted order (no second sort, no search)
+    new_run = np.empty(n, bool)
+    new_run[0] = True
+    np.not_equal(g[1:], g[:-1], out=new_run[1:])
+    starts = np.flatnonzero(new_run)
+    row_of = np.cumsum(new_run) - 1  # each request's run: its row among ``rows``
+    rows = g[starts]
+    first = starts[row_of]  # start of each request's group run
     demand = csum - np.where(first > 0, csum[first - 1], 0.0)  # within-group cumulative
     cum = np.cumsum(view, axis=1)
     big = float(cum[:, -1].max(initial=0.0) + demand.max() + 1.0)
-    rows = np.unique(g)
     flat = (cum[rows] + (np.arange(len(rows)) * big)[:, None]).ravel()
-    row_of = np.searchsorted(rows, g)
     pos = np.searchsorted(flat, demand - _EPS + row_of * big, side="left")
     offset = pos - row_of * k
     met = offset < k

@@ -22,10 +22,29 @@ if TYPE_CHECKING:
     from sim.world import World
 
 
-def episode(world: World, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
-    """SimPy process body: the pathway of episode ``ep`` from onset to its outcome."""
+class AtOnset(simpy.Process):
+    """A SimPy process whose body starts ``delay`` minutes from now, on one event: the timeout
+    resumes the generator for the first time, where ``env.process`` would schedule an
+    initialising event now and the body a timeout of its own (two events per episode)."""
+
+    def __init__(self, env: simpy.Environment, generator: Generator[simpy.Event, None, None], delay: float):
+        # what Process.__init__ does, with the start at a timeout instead of an Initialize event
+        self.env = env
+        self.callbacks = []
+        self._generator = generator
+        self._target = env.timeout(delay)
+        self._target.callbacks.append(self._resume)
+
+
+def start_at_onset(world: World, ep: EpisodeState) -> AtOnset:
+    """Start the pathway of episode ``ep`` at its onset (now, if the onset has passed)."""
     env = world.env
-    yield env.timeout(max(ep.onset - env.now, 0.0))
+    return AtOnset(env, episode(world, ep), max(ep.onset - env.now, 0.0))
+
+
+def episode(world: World, ep: EpisodeState) -> Generator[simpy.Event, None, None]:
+    """SimPy process body: the pathway of episode ``ep`` from onset (now) to its outcome."""
+    env = world.env
     if not world.population.alive[ep.person]:
         ep.finish("died", env.now)
         return
