@@ -148,8 +148,45 @@ def child_main(size: int, years: float, warmup_days: int, place: str = "") -> No
     print(json.dumps(measure(size, years, warmup_days, place=place)), flush=True)
 
 
+def step_times(size: int, years: float, warmup_days: int) -> tuple[dict, dict[str, float]]:
+    """Measure one size with a wall-clock timer around the warm start and each step of the day
+    (``sim.model.DAY_STEPS``), without a profiler; what the run spends outside the steps is the
+    SimPy event loop: the acute pathway (episodes, out-of-hours, acute team, ED, beds)."""
+    from sim import model as model_module
+
+    spent: dict[str, float] = {}
+    cls = model_module.SimModel
+    originals = {name: getattr(cls, name) for _, name in model_module.DAY_STEPS} | {
+        "_warm_start": cls._warm_start
+    }
+
+    def timed(name, method):
+        def wrapper(self, *args):
+            start = time.perf_counter()
+            method(self, *args)
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
+        return wrapper
+
+    try:
+        for name, method in originals.items():
+            setattr(cls, name, timed(name, method))
+        result = measure(size, years, warmup_days)
+    finally:
+        for name, method in originals.items():
+            setattr(cls, name, method)
+    spent["SimPy event loop (acute pathway)"] = result["run_s"] - sum(spent.values())
+    return result, spent
+
+
 def profile_main(size: int, years: float, warmup_days: int, top: int, out: Path | None) -> None:
-    """Run one size under cProfile and print the ``top`` entries by cumulative time."""
+    """Time the steps of one size (no profiler), then run it under cProfile and print the ``top``
+    entries by cumulative and by own time."""
+    timed, spent = step_times(size, years, warmup_days)
+    steps = "\n".join(
+        f"  {name.lstrip('_').replace('step_', ''):<34} {sec:6.2f} s  {sec / timed['run_s']:6.1%}"
+        for name, sec in sorted(spent.items(), key=lambda kv: -kv[1])
+    )
     profiler = cProfile.Profile()
     result = measure(size, years, warmup_days, profiler)
     buf = io.StringIO()
@@ -164,6 +201,9 @@ def profile_main(size: int, years: float, warmup_days: int, top: int, out: Path 
         f"warmup_days={warmup_days}\n"
         f"phases under the profiler (s): build {result['build_s']:.2f}, run {result['run_s']:.2f}, "
         f"kpis {result['kpi_s']:.2f} (config composition, not profiled: {result['config_s']:.2f})\n"
+        f"without the profiler (s): build {timed['build_s']:.2f}, run {timed['run_s']:.2f}, "
+        f"kpis {timed['kpi_s']:.2f}, peak memory {timed['peak_rss_mb']:.0f} MiB; the run by step of the "
+        f"day (wall clock):\n{steps}\n"
     )
     print(header + text)
     if out is not None:

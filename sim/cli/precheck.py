@@ -309,6 +309,16 @@ def _precheck(overrides: list[str], multirun: bool, directory: str | None, out_d
     composed: dict[tuple[str, ...], Composed] = {}
     count, replications = 0, 1
     composing = [[o for o in values if _is_group(o, groups) or _is_hydra(o)] for values in items]
+    if all(len(values) == 1 for values in items) and items == first_items:
+        # one job (``sim ...``, or a sweep of one): the first composition is that job's, values and
+        # all, so it is not composed a second time
+        config = check_combination(first, [])
+        try:
+            check_objective(config, sweeper)
+        except ConfigError as err:
+            raise err.at(first.source(err.key)) from None
+        replications, count = config.replications, 1
+        return _checked_output(first, multirun, out_dir, count, replications)
     every = math.prod(max(len(c), 1) for c in composing) <= MAX_COMPOSED
     first_part = tuple(c[0] for c in composing if c)
     try:
@@ -329,6 +339,11 @@ def _precheck(overrides: list[str], multirun: bool, directory: str | None, out_d
             replications = max(replications, config.replications)
     except ConfigError as err:
         raise _with_hint(err, _intervals(overrides, params), tuple(overrides)) from None
+    return _checked_output(first, multirun, out_dir, count, replications)
+
+
+def _checked_output(first: Composed, multirun: bool, out_dir: str, count: int, replications: int) -> int:
+    """``count`` when the results of ``count`` jobs can be written; raises :class:`ConfigError` if not."""
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
     problem = output_problem(out_dir or first.dirs["sweep" if multirun else "run"], count, replications)
     if problem:
