@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no Python 3.12 or newer found; install it or run make PYTHON=/path/to/python3.12"; exit 1; }
 	@echo "make: setting up $(VENV) with $(PYTHON) (once, about 1-2 minutes): sim and its dependencies"
 	@echo "      (Mesa, SimPy, NumPy, SciPy, pandas, pyarrow, matplotlib, Hydra and its joblib and submitit"
-	@echo "      launchers) and the test tools (pytest, pytest-xdist, hypothesis, ruff), from PyPI"
+	@echo "      launchers, SALib) and the test tools (pytest, pytest-xdist, hypothesis, ruff), from PyPI"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --progress-bar off -e ".[dev]"

@@ -1,5 +1,5 @@
 """Command line of sim: ``sim [KEY=VALUE ...]`` runs a job, ``sim -m ...`` a sweep, and the
-subcommands ``collate``, ``report``, ``check-calibration`` and ``warmup`` (``sim/cli/``) are
+subcommands ``collate``, ``report``, ``check-calibration``, ``warmup`` and ``sensitivity`` (``sim/cli/``) are
 dispatched before Hydra reads the command line. ``sim --help`` prints one screen
 (``sim/cli/help.py``); the whole configuration is ``sim --cfg job``.
 """
@@ -35,6 +35,10 @@ def dispatch() -> None:
         from sim.cli.report_cmd import main as report
 
         sys.exit(report(sys.argv[2:]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "sensitivity":
+        from sim.cli.sensitivity_cmd import main as sensitivity
+
+        sys.exit(sensitivity(sys.argv[2:]))
     elif len(sys.argv) > 1 and sys.argv[1] == "warmup":
         from sim.cli.warmup_cmd import main as warmup
 

@@ -348,12 +348,13 @@ is generated from the register, `sim/data/mechanisms.yaml`, with the values read
 configs, never copied (`.venv/bin/python -m sim.cli.mechanism_docs > docs/mechanisms.md`), so it cannot
 drift from them: `tests/unit/test_mechanisms.py` fails when it differs, when a value leaves its
 range, and when a config comment marks an assumption with a range the register does not hold. The
-global sensitivity analysis (SALib Morris, Sobol) samples every modelled parameter over its range;
+global sensitivity analysis, `sim sensitivity` ([sensitivity.md](sensitivity.md): SALib's Morris
+screening or a Latin hypercube), samples every modelled entry over its range;
 `sim.mechanisms.overrides(entry, x)` gives the overrides of `sim.load_config` for a point `x`.
 
 - **parameter**: the config key path an override sets, read in the scenario named beside it (else
-  the baseline), where it acts. A family (`prefix.{a, b}.suffix`) shares one range; each member is
-  a factor of its own and the entry's name is their group (SALib `groups`).
+  the baseline), where it acts. A family (`prefix.{a, b}.suffix`) shares one range and is one factor
+  of the sensitivity analysis: every member moves to the same point of the range.
 - **range**: `a–b` holds the value itself; `×a–×b` is a factor on today's value, on every value of
   a dict (a dict by age band keeps its gradient; ×1 is today's config); `false / true` is a switch
   (sampled over [0, 1], true from 0.5); settings separated by `;` are sampled by index. From the

@@ -38,6 +38,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("sim report STUDY", "STUDY/report.html: key findings, tables, plots"),
     ("sim check-calibration [KEY=VALUE ...]", "compare the baseline with the Danish targets"),
     ("sim warmup [KEY=VALUE ...]", "propose warm-up days and replications from a pilot"),
+    ("sim sensitivity [KEY=VALUE ...]", "effects over the register's assumptions (SALib)"),
 )
 
 

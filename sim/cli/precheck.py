@@ -40,8 +40,6 @@ from sim.config.load import config_dir
 from sim.config.schema import KPI_SPEC, SimConfig
 from sim.runner import check
 
-PREFIX = {OverrideType.ADD: "+", OverrideType.FORCE_ADD: "++", OverrideType.DEL: "~"}
-
 
 def _interval_ends(key: str, ov: Override) -> list[str]:
     """The two ends of an ``interval(a,b)`` sweep (``tag(log, ...)``: both above 0)."""
@@ -68,7 +66,7 @@ def _values(ov: Override, optimiser: str = "") -> list[str]:
     """The override strings of one command-line item: one, or one per value of a sweep (an
     interval of an optimiser is checked at its two ends, and refused by the ``basic`` sweeper;
     Optuna also runs a range's end)."""
-    key = PREFIX.get(ov.type, "") + ov.get_key_element()
+    key = ov.get_key_element()  # with its prefix: +, ++ or ~
     if not ov.is_sweep_override():
         return [ov.input_line]
     if ov.value_type == ValueType.INTERVAL_SWEEP:

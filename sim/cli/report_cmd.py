@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="the HTML file to write (default: STUDY/report.html)"
     )
+    parser.add_argument(
+        "--sensitivity", type=Path, metavar="DIR", help="sim sensitivity's folder (STUDY/sensitivity)"
+    )
     return parser
 
 
@@ -54,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sim.report.study import NotAStudyError
 
         try:
-            out = build_report(args.study, args.out)
+            out = build_report(args.study, args.out, args.sensitivity)
         except NotAStudyError as exc:  # and DamagedStudyError: <study>: <file>: <reason>
             print(f"sim report: {exc}", file=sys.stderr)
             return EXIT_NOT_A_STUDY

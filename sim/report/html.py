@@ -29,6 +29,7 @@ from sim.report.places import many_places, per_variant_note, places_findings_sec
 from sim.report.reproducibility import failures_section, manifest_section
 from sim.report.run_warnings import warnings_section
 from sim.report.scenarios import scenarios_section
+from sim.report.sensitivity import sensitivity_folder, sensitivity_section
 from sim.report.stress_des import stress_des
 from sim.report.study import Study, load_study
 
@@ -67,14 +68,15 @@ CONTENTS = (
     ("headline", "Headline KPIs"),
     ("differences", "Differences against the reference"),
     ("places", "Places"),
+    ("sensitivity", "How much the answers depend on assumptions"),
     ("failures", "Failed jobs"),
     ("manifest", "Reproducibility"),
     ("stress-des", "Model description (STRESS-DES)"),
 )
 
 
-def render(study: Study, figures: list[Figure]) -> str:
-    """The whole report as one HTML document."""
+def render(study: Study, figures: list[Figure], sensitivity: Path | None = None) -> str:
+    """The whole report as one HTML document (``sensitivity``: the folder of ``sim sensitivity``)."""
     title = f"Study {study.name}: patient flow in Danish primary care"
     created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     places = places_section(study.places)
@@ -83,7 +85,9 @@ def render(study: Study, figures: list[Figure]) -> str:
     contents = "".join(f"<li><a href='#{k}'>{esc(v)}</a></li>" for k, v in shown)
     empty = (
         "A study of many places draws only its maps, and none could be drawn (no place is a single "
-        "municipality)." if many else "No plots: the tables are empty."
+        "municipality)."
+        if many
+        else "No plots: the tables are empty."
     )
     plots_html = "".join(embed(f) for f in figures) or f"<p class='note'>{empty}</p>"
     experiment = study.manifest.get("experiment") or {}
@@ -102,9 +106,11 @@ def render(study: Study, figures: list[Figure]) -> str:
         scenarios_section(study),
         f"<h2 id='plots'>Plots</h2>{plots_html}",
         per_variant_note("headline", "Headline KPIs") if many else headline_section(study),
-        per_variant_note("differences", "Differences against the reference") if many
+        per_variant_note("differences", "Differences against the reference")
+        if many
         else differences_section(study),
         places,
+        sensitivity_section(sensitivity_folder(study.path, sensitivity)),
         failures_section(study),
         manifest_section(study),
         f"<h2 id='stress-des'>Model description (STRESS-DES)</h2><p>Structured after the STRESS-DES "
@@ -114,9 +120,12 @@ def render(study: Study, figures: list[Figure]) -> str:
     return "\n".join(parts)
 
 
-def build_report(study_dir: Path | str, out: Path | str | None = None) -> Path:
+def build_report(
+    study_dir: Path | str, out: Path | str | None = None, sensitivity: Path | None = None
+) -> Path:
     """Write the report of the study at ``study_dir`` (default ``<study>/report.html``) and its
-    plots (``<study>/plots/``, replaced whole); return the report's path. Raise
+    plots (``<study>/plots/``, replaced whole), with the analysis of ``sim sensitivity`` in
+    ``sensitivity`` (or ``<study>/sensitivity``) where there is one; return the report's path. Raise
     :class:`NotAStudyError` for a damaged study, :class:`CannotWriteError` when writing fails."""
     study = load_study(study_dir)
     out = Path(out) if out is not None else study.path / "report.html"
@@ -126,7 +135,7 @@ def build_report(study_dir: Path | str, out: Path | str | None = None) -> Path:
         with writing(study.path):
             tmp_plots = Path(tempfile.mkdtemp(dir=study.path, prefix=".plots."))
             figures = make_plots(study, tmp_plots)
-        page = render(study, figures)
+        page = render(study, figures, sensitivity)
         with writing(out.parent):
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp_report.write_text(page, encoding="utf-8")

@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.cli import calibration_cmd, collate_cmd, report_cmd, warmup_cmd
+from sim.cli import calibration_cmd, collate_cmd, report_cmd, sensitivity_cmd, warmup_cmd
 from sim.cli.help import EXAMPLES, docstring_examples, short_help
 from sim.config import config_dir
 from tests.conftest import FULL
 
 SUBCOMMANDS = {"collate": collate_cmd, "report": report_cmd, "check-calibration": calibration_cmd,
-               "warmup": warmup_cmd}  # fmt: skip
+               "warmup": warmup_cmd, "sensitivity": sensitivity_cmd}  # fmt: skip
 
 
 def sim(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess[str]:

@@ -161,7 +161,7 @@ ALLOWED_MISSING = {
 ALLOWED_CONFIG_DIRS = {"my_configs"}  # README.md: "your scenarios in your own folder" (--config-dir)
 CONFIG_GROUPS = frozenset(p.name for p in Path(config_dir()).iterdir() if p.is_dir()) - {"hydra"}
 SUBCOMMANDS = {"collate": "collate_cmd", "report": "report_cmd", "check-calibration": "calibration_cmd",
-               "warmup": "warmup_cmd"}  # fmt: skip
+               "warmup": "warmup_cmd", "sensitivity": "sensitivity_cmd"}  # fmt: skip
 FILES = r"\.(log|py|md|sh|yaml|csv|json|txt|png|html|parquet)$"
 
 
@@ -462,7 +462,7 @@ def sim_problem(args: list[str], defined: frozenset[str] = frozenset()) -> str |
         err = io.StringIO()
         try:
             with contextlib.redirect_stderr(err):
-                if args[0] == "warmup":  # as its main: options and overrides in any order
+                if args[0] in ("warmup", "sensitivity"):  # as their main: options and overrides in any order
                     parsed, unknown = parser.parse_known_intermixed_args(rest)
                 else:  # as check-calibration's main: the overrides taken out first
                     parsed, unknown = parser.parse_known_args([a for a in rest if a not in overrides])

@@ -1,0 +1,1 @@
+"""Global sensitivity analysis over the mechanism register (``sim sensitivity``)."""

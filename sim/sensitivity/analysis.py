@@ -1,0 +1,134 @@
+"""Reading a sensitivity sweep: each scenario's difference from the reference, per sample, its
+distribution over the assumptions and the factors that drive it.
+
+For every sample the scenarios ran with the same seed (common random numbers), so the paired
+difference of a KPI (scenario minus reference, the mean over replications) is the scenario's
+effect under that sample's assumptions. Over the samples this gives:
+
+- ``summary``: per scenario and KPI, the median and the 5th and 95th percentiles of the effect
+  and the share of samples in which the scenario is better (the KPI registry's direction). With a
+  Latin hypercube design this is the distribution over assumptions, each uniform over its range;
+  a Morris design puts its points on a grid of ``MORRIS_LEVELS`` levels, so its distribution is
+  coarser (read its ranking; use ``--method latin`` for the distribution);
+- ``ranking``: per scenario and KPI, each factor's influence on the effect: Morris mu* (the mean
+  absolute elementary effect, in the KPI's unit per whole range of the factor) with its 95%
+  interval and sigma (interaction or non-linearity); with a Latin design the Spearman rank
+  correlation of factor and effect. Factors are ranked by that influence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.metrics.collate import find_jobs, load_job
+from sim.metrics.registry import HIGHER, LOWER, get
+from sim.report.labels import FINDINGS_KPIS
+from sim.sensitivity.design import MORRIS_LEVELS, Design, parse_sample_name
+
+SUMMARY_COLUMNS = ("scenario", "metric", "group", "unit", "samples", "median", "p05", "p95", "p_better")
+RANKING_COLUMNS = (
+    "scenario",
+    "metric",
+    "group",
+    "factor",
+    "rank",
+    "influence",
+    "influence_conf",
+    "sigma",
+    "measure",
+)
+
+
+def sample_values(sweep: Path) -> pd.DataFrame:
+    """Mean over replications of every KPI of every ``ok`` job of ``sweep``, with the job's sample
+    index and scenario (from its ``+sample=...`` override); failed jobs are left out."""
+    frames = []
+    for job in find_jobs(sweep):
+        load_job(job)
+        name = job.overrides.get("sample")
+        if job.status != "ok" or job.kpis is None or name is None:
+            continue
+        index, scenario = parse_sample_name(name)
+        means = job.kpis.groupby(["metric", "group", "unit"], as_index=False)["value"].mean()
+        frames.append(means.assign(sample=index, scenario=scenario))
+    if not frames:
+        return pd.DataFrame(columns=["sample", "scenario", "metric", "group", "unit", "value"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def effects(
+    values: pd.DataFrame, reference: str, kpis: Sequence[tuple[str, str]] = FINDINGS_KPIS
+) -> pd.DataFrame:
+    """Per sample, scenario and KPI: the scenario's value minus the reference's in the same sample
+    (only samples where both ran)."""
+    wanted = values.set_index(["metric", "group"]).index.isin(list(kpis))
+    table = values[wanted]
+    ref = table[table["scenario"] == reference][["sample", "metric", "group", "value"]]
+    other = table[table["scenario"] != reference]
+    merged = other.merge(ref, on=["sample", "metric", "group"], suffixes=("", "_ref"))
+    merged["effect"] = merged["value"] - merged["value_ref"]
+    return merged[["sample", "scenario", "metric", "group", "unit", "effect"]]
+
+
+def _better_share(metric: str, effect: np.ndarray) -> float:
+    better = get(metric).better
+    if better == LOWER:
+        return float(np.mean(effect < 0))
+    if better == HIGHER:
+        return float(np.mean(effect > 0))
+    return float("nan")
+
+
+def summarise(effect: pd.DataFrame) -> pd.DataFrame:
+    """Median, 5th and 95th percentiles of each scenario's effect over the samples, and the
+    share of samples in which it is better."""
+    rows = []
+    for (scenario, metric, group, unit), part in effect.groupby(["scenario", "metric", "group", "unit"]):
+        e = part["effect"].to_numpy(float)
+        e = e[np.isfinite(e)]
+        if len(e) == 0:
+            continue
+        p05, med, p95 = np.percentile(e, [5, 50, 95])
+        rows.append((scenario, metric, group, unit, len(e), med, p05, p95, _better_share(metric, e)))
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def rank(design: Design, effect: pd.DataFrame) -> pd.DataFrame:
+    """Each factor's influence on each scenario's effect (Morris mu*, or Spearman's rho for a
+    Latin design), ranked; KPIs whose effect is missing in some sample are left out."""
+    rows = []
+    names = [m.name for m in design.factors]
+    spec = design.problem
+    for (scenario, metric, group), part in effect.groupby(["scenario", "metric", "group"]):
+        y = part.set_index("sample")["effect"].reindex(range(len(design.points))).to_numpy(float)
+        if not np.isfinite(y).all():
+            continue
+        if design.method == "morris":
+            from SALib.analyze import morris
+
+            res = morris.analyze(spec, design.points, y, num_levels=MORRIS_LEVELS, seed=design.seed)
+            influence = np.asarray(res["mu_star"], float)
+            conf = np.asarray(res["mu_star_conf"], float)
+            sigma = np.asarray(res["sigma"], float)
+            measure = "morris_mu_star"
+        else:
+            from scipy.stats import spearmanr
+
+            influence = np.array([_spearman(spearmanr, design.points[:, j], y) for j in range(len(names))])
+            conf = np.full(len(names), np.nan)
+            sigma = np.full(len(names), np.nan)
+            measure = "spearman_rho"
+        order = np.argsort(-np.abs(np.nan_to_num(influence)), kind="stable")
+        for r, j in enumerate(order, start=1):
+            rows.append((scenario, metric, group, names[j], r, influence[j], conf[j], sigma[j], measure))
+    return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
+
+
+def _spearman(spearmanr, x: np.ndarray, y: np.ndarray) -> float:
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return 0.0
+    return float(spearmanr(x, y).statistic)

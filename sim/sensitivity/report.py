@@ -1,0 +1,114 @@
+"""The reading and the plot of a sensitivity analysis (they read its tables only)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from sim.report.labels import label
+
+TOP = 5  # factors named in the reading of each effect
+PLOT_TOP = 8  # factors drawn per panel
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    text = f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+    return "0" if text in ("-0", "-0.0") else text
+
+
+def _of(ranking: pd.DataFrame, scenario: str, metric: str, group: str) -> pd.DataFrame:
+    """The ranking's rows of one scenario's effect on one KPI."""
+    return ranking[
+        (ranking["scenario"] == scenario) & (ranking["metric"] == metric) & (ranking["group"] == group)
+    ]
+
+
+def reading(summary: pd.DataFrame, ranking: pd.DataFrame, facts: dict, ran: int, expected: int) -> str:
+    """A plain reading in markdown: per scenario and KPI the effect over the samples, the share of
+    samples in which the scenario is better, and the factors that drive it most."""
+    method = facts["method"]
+    lines = [
+        "# How much the answers depend on assumptions",
+        "",
+        f"Design: {method}, n = {facts['n']}, seed {facts['seed']}; "
+        f"scenarios {', '.join(facts['scenarios'])} "
+        f"(each against {facts['scenarios'][0]}, paired by sample: the same seed and assumptions); "
+        f"{ran} of {expected} jobs ran. Overrides: {' '.join(facts['overrides']) or 'none'}.",
+        "",
+    ]
+    if method == "morris":
+        lines += [
+            "A Morris design screens: its points lie on a grid of each range, so the interval below is "
+            "over the grid, not a probability; the ranking (mu*, the mean absolute change of the effect "
+            "when one factor moves over its range) is what it is for. `--method latin` gives the "
+            "distribution.",
+            "",
+        ]
+    else:
+        lines += [
+            "A Latin hypercube: every factor uniform over its range, independent of the others; the "
+            "interval is the 5th to 95th percentile of the effect over the samples, the ranking by "
+            "Spearman's rank correlation of factor and effect.",
+            "",
+        ]
+    lines += [
+        "| scenario | KPI | median effect | 90% of samples | better in | driven most by |",
+        "|---|---|---:|---|---:|---|",
+    ]
+    for row in summary.itertuples():
+        top = ranking[
+            (ranking["scenario"] == row.scenario)
+            & (ranking["metric"] == row.metric)
+            & (ranking["group"] == row.group)
+        ].nsmallest(TOP, "rank")
+        drivers = ", ".join(f"{r.factor} ({_num(r.influence)})" for r in top.itertuples() if r.influence != 0)
+        better = "n/a" if not math.isfinite(row.p_better) else f"{row.p_better:.0%}"
+        lines.append(
+            f"| {row.scenario} | {label(row.metric, row.group)} ({row.unit}) | {_num(row.median)} | "
+            f"{_num(row.p05)} to {_num(row.p95)} | {better} | {drivers or 'none'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_plot(ranking: pd.DataFrame, summary: pd.DataFrame, path: Path) -> None:
+    """Bars of each factor's influence on each scenario's effect (top ``PLOT_TOP`` a panel)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = list(summary[["scenario", "metric", "group"]].itertuples(index=False, name=None))
+    if not panels:
+        fig, ax = plt.subplots(figsize=(6, 2))
+        ax.text(0.5, 0.5, "no effects to rank (no job of a sample ran in both scenarios)", ha="center")
+        ax.axis("off")
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return
+    cols = 2 if len(panels) > 1 else 1
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 2.6 * rows), squeeze=False)
+    for ax, (scenario, metric, group) in zip(axes.flat, panels, strict=False):
+        part = ranking[
+            (ranking["scenario"] == scenario) & (ranking["metric"] == metric) & (ranking["group"] == group)
+        ]
+        part = part.nsmallest(PLOT_TOP, "rank").iloc[::-1]
+        measure = part["measure"].iloc[0] if len(part) else ""
+        err = part["influence_conf"] if measure == "morris_mu_star" else None
+        ax.barh(part["factor"], part["influence"], xerr=err, color="#4c72b0", ecolor="#333333", capsize=2)
+        ax.axvline(0, color="black", lw=0.6)
+        ax.set_title(f"{scenario}: {label(metric, group)}", fontsize=9)
+        ax.set_xlabel(
+            "Morris mu* (KPI units over the range)" if measure == "morris_mu_star" else "Spearman rho",
+            fontsize=8,
+        )
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,186 @@
+"""``sim sensitivity``: the design over the mechanism register, its sample configs, the sweep and
+the analysis (issue 14, point 7).
+
+The analysis is checked against a known truth (an effect that depends on one factor only); the
+command runs a small Morris design end to end in CI (two factors, two trajectories, two
+scenarios at 1,500 people: 12 jobs); ``SIM_FULL=1`` runs more factors and a Latin design.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim.report.sensitivity import sensitivity_folder, sensitivity_section
+from sim.sensitivity.analysis import effects, rank, summarise
+from sim.sensitivity.design import Design, applies, bounds, parse_sample_name, sample, select, write_samples
+from tests.conftest import FULL
+
+TINY = ("population.size=1500", "years=0.15", "warmup_days=7", "warm_start_days=7")
+
+
+def test_factors_are_the_modelled_entries_with_a_range() -> None:
+    every = select()
+    assert len(every) > 50
+    assert all(m.modelled for m in every)
+    switch = next(m for m in every if m.scale == "switch")
+    assert bounds(switch) == (0.0, 1.0)
+    levels = next(m for m in every if m.scale == "levels")
+    assert bounds(levels) == (0.0, len(levels.levels) - 1.0)
+    with pytest.raises(ValueError, match="did you mean overdue_control_hazard"):
+        select(["overdue_control_hazards"])
+
+
+def test_a_scenario_keeps_its_own_lever() -> None:
+    """Health houses' merging is not an assumption of the baseline (it would make houses there);
+    a multiplier applies to every scenario, on the scenario's own value."""
+    merge, rates, hazard = select(["merge_solo", "episode_rates", "overdue_control_hazard"])
+    assert applies(merge, "health_houses") and not applies(merge, "baseline")
+    assert applies(rates, "baseline") and applies(rates, "health_houses")
+    assert applies(hazard, "acute_function")
+
+
+def test_sample_configs_set_the_design_values_per_scenario(tmp_path: Path) -> None:
+    factors = select(["overdue_control_hazard", "merge_solo", "booking_rule"])
+    design = sample(factors, "morris", 2, seed=3)
+    assert design.points.shape == (2 * (len(factors) + 1), len(factors))
+    files = write_samples(design, ["baseline", "health_houses"], tmp_path)
+    assert all(path.parent == tmp_path / "configs" / "sample" for path in files)
+    assert len(files) == 2 * len(design.points)
+    for path in files:
+        index, scenario = parse_sample_name(path.stem)
+        data = yaml.safe_load(path.read_text().split("\n", 1)[1])
+        assert data["defaults"] == [{"override /scenario": scenario}]
+        x = design.points[index]
+        assert data["demand"]["overdue_hazard_ratio"] == pytest.approx(x[0])
+        merge = data.get("organisation", {}).get("merge", {}).get("types", {}).get("solo")
+        assert (merge is None) == (scenario == "baseline")  # the baseline's lever stays its own
+        levels = factors[2].levels
+        assert data["rules"]["booking"]["name"] == levels[round(float(x[2]))]
+    design_csv = pd.read_csv(tmp_path / "design.csv")
+    np.testing.assert_allclose(design_csv[[m.name for m in factors]].to_numpy(), design.points)
+
+
+def test_the_ranking_finds_the_factor_an_effect_depends_on() -> None:
+    """A known truth: the effect is 3 x (first factor), the second does nothing. Morris mu* is
+    3 x the first factor's range and 0 for the second; the summary's interval and better-share
+    follow the effect's values."""
+    factors = select(["overdue_control_hazard", "care_seeking"])
+    for method, n in (("morris", 6), ("latin", 40)):
+        design = sample(factors, method, n, seed=1)
+        x = design.points[:, 0]
+        effect = pd.DataFrame(
+            {
+                "sample": range(len(x)),
+                "scenario": "s",
+                "metric": "avoidable_admissions_per_1000_65plus",
+                "group": "all",
+                "unit": "per 1000",
+                "effect": 3.0 * (x - 1.5),  # below 0 (better) when the ratio is under 1.5
+            }
+        )
+        ranking = rank(design, effect)
+        first = ranking.set_index("factor").loc["overdue_control_hazard"]
+        other = ranking.set_index("factor").loc["care_seeking"]
+        assert first["rank"] == 1 and other["rank"] == 2
+        if method == "morris":
+            low, high = bounds(factors[0])
+            assert first["influence"] == pytest.approx(3.0 * (high - low))
+            assert other["influence"] == pytest.approx(0.0)
+        else:
+            assert first["influence"] == pytest.approx(1.0)
+        summary = summarise(effect)
+        assert summary["p_better"].iloc[0] == pytest.approx(np.mean(x < 1.5))
+        assert summary["p05"].iloc[0] < summary["median"].iloc[0] < summary["p95"].iloc[0]
+
+
+def test_effects_pair_each_sample_with_its_own_reference() -> None:
+    values = pd.DataFrame(
+        {
+            "sample": [0, 0, 1, 1, 2],
+            "scenario": ["baseline", "x", "baseline", "x", "x"],  # sample 2 has no reference run
+            "metric": "routine_wait_days_mean",
+            "group": "all",
+            "unit": "days",
+            "value": [2.0, 1.5, 4.0, 3.0, 9.0],
+        }
+    )
+    out = effects(values, "baseline")
+    assert out.sort_values("sample")["effect"].tolist() == [-0.5, -1.0]
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", "sensitivity", "--out", str(tmp_path / "sens"), *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=1800,
+    )
+
+
+def test_sensitivity_command_runs_a_small_design(tmp_path: Path) -> None:
+    factors = "overdue_control_hazard,acute_direct_calls"
+    if FULL:
+        factors += ",ooh_treat_factor,episode_rates,acute_treat_at_home,booking_rule"
+    out = _run(tmp_path, "--factors", factors, "-n", "2", "--scenarios", "baseline,acute_function", *TINY)
+    assert out.returncode == 0, out.stderr[-3000:]
+    folder = tmp_path / "sens"
+    facts = json.loads((folder / "sensitivity.json").read_text())
+    assert facts["scenarios"] == ["baseline", "acute_function"]
+    n_factors = len(factors.split(","))
+    jobs = list((folder / "runs").glob("*/manifest.json"))
+    assert len(jobs) == 2 * (n_factors + 1) * 2
+    summary = pd.read_csv(folder / "sensitivity_summary.csv")
+    assert set(summary["scenario"]) == {"acute_function"}
+    assert "avoidable_admissions_per_1000_65plus" in set(summary["metric"])
+    assert (summary["samples"] == 2 * (n_factors + 1)).all()
+    ranking = pd.read_csv(folder / "sensitivity_ranking.csv")
+    assert set(ranking["factor"]) == set(factors.split(","))
+    assert (folder / "sensitivity.png").stat().st_size > 5000
+    text = (folder / "sensitivity.md").read_text()
+    assert "How much the answers depend on assumptions" in text and "| acute_function |" in text
+    # each job ran its sample's values: the design's hazard ratio is in the job's config
+    design = pd.read_csv(folder / "design.csv").set_index("sample")
+    for manifest in jobs:
+        job = manifest.parent
+        config = yaml.safe_load((job / ".hydra" / "config.yaml").read_text())
+        name = next(o for o in json.loads(manifest.read_text())["overrides"] if o.startswith("+sample="))
+        index, scenario = parse_sample_name(name.split("=", 1)[1])
+        assert config["scenario"]["name"] == scenario
+        hazard = design.loc[index, "overdue_control_hazard"]
+        assert config["demand"]["overdue_hazard_ratio"] == pytest.approx(hazard)
+    # the report's section: the table and the plot, inline; without an analysis, how to make one
+    html = sensitivity_section(sensitivity_folder(tmp_path, folder))
+    assert "How much the answers depend on assumptions" in html and "data:image/png;base64," in html
+    assert html.count("<tr><td>acute_function</td>") == len(summary)
+    assert "sim sensitivity" in sensitivity_section(sensitivity_folder(tmp_path))
+    again = _run(tmp_path, "--analyse", str(folder))  # the analysis alone reads the same sweep
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert pd.read_csv(folder / "sensitivity_summary.csv").equals(summary)
+
+
+def test_sensitivity_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
+    out = _run(tmp_path, "--factors", "no_such_factor", *TINY)
+    assert out.returncode == 2 and "no_such_factor" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    out = _run(tmp_path, "--factors", "overdue_grace", "--scenarios", "baseline", *TINY)
+    assert out.returncode == 2 and "--scenarios" in out.stderr
+    out = _run(tmp_path, "--factors", "overdue_grace", "-n", "1", "--scenarios", "baseline,acute_function",
+               "population.size=-5")  # fmt: skip
+    assert out.returncode == 2 and "population.size" in out.stderr
+    assert not list((tmp_path / "sens").glob("runs/*/manifest.json"))  # nothing ran
+
+
+def test_design_is_reproducible() -> None:
+    factors = select(["overdue_control_hazard", "care_seeking", "booking_rule"])
+    a, b = sample(factors, "latin", 10, seed=5), sample(factors, "latin", 10, seed=5)
+    np.testing.assert_array_equal(a.points, b.points)
+    assert isinstance(a, Design) and a.problem["names"] == [m.name for m in factors]
