@@ -15,7 +15,9 @@ with the launcher and overrides given here, so a cluster launcher runs it), ever
 sample with the same seed. Then ``sensitivity_summary.csv`` (each scenario's effect against the
 reference: median, 90% interval over the samples, share of samples in which it is better),
 ``sensitivity_ranking.csv`` (the factors that drive each effect), ``sensitivity.png`` and
-``sensitivity.md`` (a plain reading) are written in ``<out>``. ``--analyse DIR`` reads a sweep
+``sensitivity.md`` (a plain reading), and the cost per avoided avoidable admission with its
+acceptability curve (``sensitivity_icer.csv``, ``sensitivity_ceac.csv``, ``ceac.png``) are
+written in ``<out>``. ``--analyse DIR`` reads a sweep
 that ran already (elsewhere, or interrupted and resumed). See docs/sensitivity.md.
 
 Exit status: 0 when every job ran, 1 when some failed (the analysis uses the others), 2 for a bad
@@ -121,9 +123,9 @@ def main(argv: Sequence[str]) -> int:
 def analyse(folder: Path) -> int:
     """Read the sweep of ``folder`` and write the summary, ranking, plot and reading."""
     from sim.output import point_latest
-    from sim.sensitivity.analysis import effects, rank, sample_values, summarise
+    from sim.sensitivity.analysis import economics, effects, rank, sample_values, summarise
     from sim.sensitivity.design import read_design
-    from sim.sensitivity.report import reading, write_plot
+    from sim.sensitivity.report import economics_reading, reading, write_ceac, write_plot
 
     try:
         facts = json.loads((folder / DESIGN_FILE).read_text())
@@ -139,9 +141,13 @@ def analyse(folder: Path) -> int:
     ranking.to_csv(folder / "sensitivity_ranking.csv", index=False)
     effect.to_csv(folder / "sensitivity_effects.csv", index=False)
     write_plot(ranking, summary, folder / "sensitivity.png")
+    icer, ceac = economics(values, reference)
+    icer.to_csv(folder / "sensitivity_icer.csv", index=False)
+    ceac.to_csv(folder / "sensitivity_ceac.csv", index=False)
+    write_ceac(ceac, folder / "ceac.png")
     expected = len(design.points) * len(facts["scenarios"])
     ran = values[["sample", "scenario"]].drop_duplicates().shape[0] if len(values) else 0
-    text = reading(summary, ranking, facts, ran, expected)
+    text = reading(summary, ranking, facts, ran, expected) + economics_reading(icer, ceac)
     (folder / "sensitivity.md").write_text(text)
     print(text)
     if folder.parent.name == "sensitivity":

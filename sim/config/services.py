@@ -202,6 +202,16 @@ class CostConfig(Validated):
     admission: float = non_negative(27_800.0)
     ed_visit: float = non_negative(2_000.0)
     satellite_session: float = non_negative(10_000.0)
+    # a health house's capital cost, as an annuity over ``capital_years`` at ``discount_rate``
+    house_capital: float = non_negative(18.4e6)
+    capital_years: int = positive(30)
+    discount_rate: float = between(0.0, 0.2, 0.035)
+
+    def capital_annuity(self) -> float:
+        """The yearly payment that repays ``house_capital`` over ``capital_years`` at
+        ``discount_rate`` (straight-line when the rate is 0), DKK a year per house."""
+        r, n = self.discount_rate, self.capital_years
+        return self.house_capital / n if r == 0 else self.house_capital * r / (1 - (1 + r) ** -n)
 
 
 @dataclass(frozen=True)

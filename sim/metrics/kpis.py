@@ -58,9 +58,14 @@ def compute_kpis(model: SimModel) -> list[Row]:
 
 def cost_kpis(model: SimModel, services: Iterable[Service]) -> Iterator[Row]:
     """Cost per resident per year of each service with a cost component (in the order the
-    services were made), and their total."""
+    services were made), the capital cost of the health houses where there are any (an annuity,
+    ``services.costs``), and their total."""
     _, py = _person_years(model)
     parts = {s.cost_component: s.cost() for s in services if s.cost_component}
+    houses = sum(1 for p in end_of(model).practices if p.kind == "health_house" and not p.closed)
+    if houses:
+        costs = model.config.services.costs
+        parts["health_house_capital"] = houses * costs.capital_annuity() * model.calendar.years
     for name, dkk in parts.items():
         yield "cost_dkk_per_capita", name, _rate(dkk, py), COST_UNIT
     yield "cost_dkk_per_capita", "total", _rate(sum(parts.values()), py), COST_UNIT

@@ -355,7 +355,10 @@ _r("outpatient_attendance_share", "share of controls", "Hospital outpatient cont
 
 # costs
 _r("cost_dkk_per_capita", DKK, "Cost per resident", LOWER,
-   "component (general_practice, out_of_hours, acute_function, hospital, satellite), and total",
-   "costs", "Cost per person-year of the services modelled, from the unit costs in services.costs.")
+   "component (general_practice, out_of_hours, acute_function, hospital, satellite, "
+   "health_house_capital), and total",
+   "costs", "Cost per person-year of the services modelled, from the unit costs in services.costs; "
+   "health houses add their capital cost as an annuity (house_capital over capital_years at "
+   "discount_rate).")
 # fmt: on
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sim.report.figures import Figure, embed
 from sim.report.labels import label
 from sim.report.markup import esc
+from sim.sensitivity.report import half_crossing, icer_text, number, rows_of
 
 TITLE = "How much the answers depend on assumptions"
 TOP = 3  # drivers named per effect
@@ -25,13 +26,6 @@ def sensitivity_folder(study: Path, given: Path | None = None) -> Path | None:
         if folder is not None and (folder / "sensitivity_summary.csv").is_file():
             return folder
     return None
-
-
-def _num(x: float) -> str:
-    if not math.isfinite(x):
-        return "n/a"
-    text = f"{x:.3g}"
-    return "0" if text in ("-0", "-0.0") else text
 
 
 def sensitivity_section(folder: Path | None) -> str:
@@ -58,20 +52,15 @@ def sensitivity_section(folder: Path | None) -> str:
     )
     rows = []
     for r in summary.itertuples():
-        mine = ranking[
-            (ranking["scenario"] == r.scenario)
-            & (ranking["metric"] == r.metric)
-            & (ranking["group"] == r.group)
-        ]
-        top = mine.nsmallest(TOP, "rank")
+        top = rows_of(ranking, r.scenario, r.metric, r.group).nsmallest(TOP, "rank")
         drivers = ", ".join(
-            f"{esc(t.factor)} ({_num(t.influence)})" for t in top.itertuples() if t.influence != 0
+            f"{esc(t.factor)} ({number(t.influence)})" for t in top.itertuples() if t.influence != 0
         )
         better = "n/a" if not math.isfinite(r.p_better) else f"{r.p_better:.0%}"
         rows.append(
             f"<tr><td>{esc(r.scenario)}</td>"
             f"<td>{esc(label(r.metric, r.group))} <small>({esc(r.unit)})</small></td>"
-            f"<td class='num'>{_num(r.median)}</td><td class='num'>{_num(r.p05)} to {_num(r.p95)}</td>"
+            f"<td class='num'>{number(r.median)}</td><td class='num'>{number(r.p05)} to {number(r.p95)}</td>"
             f"<td class='num'>{better}</td><td>{drivers or 'none'}</td></tr>"
         )
     table = (
@@ -88,9 +77,56 @@ def sensitivity_section(folder: Path | None) -> str:
         if plot.is_file()
         else ""
     )  # fmt: skip
-    return head + (
+    return head + _intro(design, ranking, facts, folder) + table + figure + _economics(folder)
+
+
+def _intro(design: str, ranking: pd.DataFrame, facts: dict, folder: Path) -> str:
+    return (
         f"<p>{esc(design)}. {len(ranking['factor'].unique())} links of the mechanism register varied, "
         f"n = {esc(str(facts.get('n')))}, scenarios {esc(', '.join(facts.get('scenarios', [])))}, "
         f"each against {esc((facts.get('scenarios') or ['?'])[0])} with the same seed and assumptions "
-        f"(from <code>{esc(str(folder))}</code>).</p>{table}{figure}"
+        f"(from <code>{esc(str(folder))}</code>).</p>"
     )
+
+
+def _economics(folder: Path) -> str:
+    """The cost per avoided avoidable admission over the samples, and the acceptability curve."""
+    path = folder / "sensitivity_icer.csv"
+    if not path.is_file():
+        return ""
+    icer = pd.read_csv(path)
+    if icer.empty:
+        return ""
+    ceac = pd.read_csv(folder / "sensitivity_ceac.csv")
+    rows = []
+    for r in icer.itertuples():
+        crossing, ratio = half_crossing(ceac, r.scenario), icer_text(r.cost_per_avoided_admission)
+        rows.append(
+            f"<tr><td>{esc(r.scenario)}</td><td class='num'>{number(r.cost_dkk_per_resident)} "
+            f"<small>({number(r.cost_p05)} to {number(r.cost_p95)})</small></td>"
+            f"<td class='num'>{number(r.avoided_per_1000_residents)} "
+            f"<small>({number(r.avoided_p05)} to {number(r.avoided_p95)})</small></td>"
+            f"<td class='num'>{ratio}</td><td class='num'>{r.dominant_share:.0%}</td>"
+            f"<td class='num'>{crossing}</td></tr>"
+        )
+    table = (
+        "<h3>Cost per avoided avoidable admission</h3><p>Extra cost per resident a year against the "
+        "reference (every component; health houses' capital as an annuity) and avoidable admissions "
+        "avoided per 1,000 residents a year, over the samples (5th to 95th percentile); their ratio is "
+        "mean extra cost over mean admissions avoided. The curve gives, for each price a payer would "
+        "accept per avoided admission, the share of samples in which the scenario is worth it.</p>"
+        "<div class='scroll'><table><tr><th>scenario</th><th>extra DKK per resident</th>"
+        "<th>avoided per 1,000 residents</th><th>DKK per avoided admission</th>"
+        "<th>cheaper and better in</th><th>worth it in half the samples from (DKK)</th></tr>"
+        + "".join(rows)
+        + "</table></div>"
+    )
+    plot = folder / "ceac.png"
+    curve = (
+        embed(Figure("ceac", "Cost-effectiveness acceptability curve", "Share of samples in which each "
+                     "scenario's net benefit is positive, by the price accepted per avoided avoidable "
+                     "admission.", plot))
+        if plot.is_file()
+        else ""
+    )  # fmt: skip
+    return table + curve

@@ -132,3 +132,57 @@ def _spearman(spearmanr, x: np.ndarray, y: np.ndarray) -> float:
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return 0.0
     return float(spearmanr(x, y).statistic)
+
+
+# ------------------------------------------------------------------ economics
+AVOIDABLE = ("avoidable_admissions_per_1000_65plus", "all")
+COST = ("cost_dkk_per_capita", "total")
+OLD_BANDS = ("65-79", "80+")  # the population KPI's groups of people aged 65+
+ICER_COLUMNS = (
+    *("scenario", "samples", "cost_dkk_per_resident", "cost_p05", "cost_p95"),
+    *("avoided_per_1000_residents", "avoided_p05", "avoided_p95"),
+    *("cost_per_avoided_admission", "dominant_share"),
+)
+THRESHOLDS = tuple(range(0, 1_000_001, 25_000))  # DKK per avoided avoidable admission
+
+
+def per_resident(values: pd.DataFrame) -> pd.DataFrame:
+    """Per sample and scenario: the cost per resident (DKK a year) and the avoidable admissions
+    per resident a year (the rate per 1,000 aged 65+ times the share aged 65+ at the end)."""
+    wide = values.pivot_table(index=["sample", "scenario"], columns=["metric", "group"], values="value")
+    needed = [AVOIDABLE, COST, ("population", "all"), *(("population", b) for b in OLD_BANDS)]
+    if any(col not in wide.columns for col in needed):
+        return pd.DataFrame(columns=["sample", "scenario", "cost", "avoidable"])
+    old = sum(wide["population", b] for b in OLD_BANDS)
+    out = pd.DataFrame(
+        {"cost": wide[COST], "avoidable": wide[AVOIDABLE] / 1000.0 * old / wide["population", "all"]}
+    )
+    return out.reset_index()
+
+
+def economics(values: pd.DataFrame, reference: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The incremental cost per avoided avoidable admission of each scenario against ``reference``
+    over the samples, and its cost-effectiveness acceptability curve: at each threshold (DKK per
+    avoided admission) the share of samples whose net benefit, threshold x admissions avoided -
+    extra cost, is positive."""
+    table = per_resident(values)
+    ref = table[table["scenario"] == reference].set_index("sample")
+    icer_rows, ceac_rows = [], []
+    for scenario, part in table[table["scenario"] != reference].groupby("scenario"):
+        part = part.set_index("sample").join(ref, rsuffix="_ref", how="inner")
+        if part.empty:
+            continue
+        extra = (part["cost"] - part["cost_ref"]).to_numpy(float)  # DKK per resident a year
+        avoided = (part["avoidable_ref"] - part["avoidable"]).to_numpy(float)  # per resident a year
+        mean_avoided = float(avoided.mean())
+        icer = float(extra.mean()) / mean_avoided if mean_avoided > 0 else float("nan")
+        c05, c95 = np.percentile(extra, [5, 95])
+        a05, a95 = np.percentile(avoided * 1000, [5, 95])
+        dominant = float(np.mean((extra <= 0) & (avoided > 0)))
+        cost_part = (float(extra.mean()), c05, c95)
+        icer_rows.append((scenario, len(extra), *cost_part, mean_avoided * 1000, a05, a95, icer, dominant))
+        for threshold in THRESHOLDS:
+            ceac_rows.append((scenario, threshold, float(np.mean(threshold * avoided - extra > 0))))
+    icer = pd.DataFrame(icer_rows, columns=list(ICER_COLUMNS))
+    ceac = pd.DataFrame(ceac_rows, columns=["scenario", "threshold_dkk", "p_cost_effective"])
+    return icer, ceac

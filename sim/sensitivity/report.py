@@ -13,14 +13,15 @@ TOP = 5  # factors named in the reading of each effect
 PLOT_TOP = 8  # factors drawn per panel
 
 
-def _num(x: float) -> str:
+def number(x: float) -> str:
+    """A figure of the reading, three significant digits (no -0; n/a for a missing one)."""
     if not math.isfinite(x):
         return "n/a"
     text = f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
     return "0" if text in ("-0", "-0.0") else text
 
 
-def _of(ranking: pd.DataFrame, scenario: str, metric: str, group: str) -> pd.DataFrame:
+def rows_of(ranking: pd.DataFrame, scenario: str, metric: str, group: str) -> pd.DataFrame:
     """The ranking's rows of one scenario's effect on one KPI."""
     return ranking[
         (ranking["scenario"] == scenario) & (ranking["metric"] == metric) & (ranking["group"] == group)
@@ -65,11 +66,13 @@ def reading(summary: pd.DataFrame, ranking: pd.DataFrame, facts: dict, ran: int,
             & (ranking["metric"] == row.metric)
             & (ranking["group"] == row.group)
         ].nsmallest(TOP, "rank")
-        drivers = ", ".join(f"{r.factor} ({_num(r.influence)})" for r in top.itertuples() if r.influence != 0)
+        drivers = ", ".join(
+            f"{r.factor} ({number(r.influence)})" for r in top.itertuples() if r.influence != 0
+        )
         better = "n/a" if not math.isfinite(row.p_better) else f"{row.p_better:.0%}"
         lines.append(
-            f"| {row.scenario} | {label(row.metric, row.group)} ({row.unit}) | {_num(row.median)} | "
-            f"{_num(row.p05)} to {_num(row.p95)} | {better} | {drivers or 'none'} |"
+            f"| {row.scenario} | {label(row.metric, row.group)} ({row.unit}) | {number(row.median)} | "
+            f"{number(row.p05)} to {number(row.p95)} | {better} | {drivers or 'none'} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -109,6 +112,70 @@ def write_plot(ranking: pd.DataFrame, summary: pd.DataFrame, path: Path) -> None
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def half_crossing(ceac: pd.DataFrame, scenario: str) -> str:
+    """The lowest threshold (DKK per avoided admission) at which ``scenario`` is cost-effective in at
+    least half the samples."""
+    half = ceac[(ceac["scenario"] == scenario) & (ceac["p_cost_effective"] >= 0.5)]["threshold_dkk"]
+    return f"{half.min():,.0f}" if len(half) else "above 1,000,000"
+
+
+def icer_text(value: float) -> str:
+    """A cost per avoided admission, or why there is none."""
+    return f"{value:,.0f}" if math.isfinite(value) else "none avoided"
+
+
+def economics_reading(icer: pd.DataFrame, ceac: pd.DataFrame) -> str:
+    """Markdown: each scenario's extra cost, admissions avoided and cost per avoided admission over
+    the samples, and where its acceptability curve crosses one half."""
+    if icer.empty:
+        return ""
+    lines = [
+        "",
+        "## Cost per avoided avoidable admission",
+        "",
+        "Extra cost per resident a year against the reference (every component, health houses' capital "
+        "as an annuity), avoidable admissions avoided per 1,000 residents a year, and their ratio (mean "
+        "extra cost over mean admissions avoided); the acceptability curve is the share of samples in "
+        "which the scenario's net benefit (threshold x admissions avoided - extra cost) is positive "
+        "(`sensitivity_ceac.csv`, `ceac.png`).",
+        "",
+        "| scenario | extra cost, DKK per resident (90%) | avoided per 1,000 residents (90%) | "
+        "DKK per avoided admission | cheaper and better in | cost-effective in half the samples from |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for r in icer.itertuples():
+        crossing, ratio = half_crossing(ceac, r.scenario) + " DKK", icer_text(r.cost_per_avoided_admission)
+        cost = f"{number(r.cost_dkk_per_resident)} ({number(r.cost_p05)} to {number(r.cost_p95)})"
+        lines.append(
+            f"| {r.scenario} | {cost} | "
+            f"{number(r.avoided_per_1000_residents)} ({number(r.avoided_p05)} to {number(r.avoided_p95)}) | "
+            f"{ratio} | {r.dominant_share:.0%} | {crossing} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_ceac(ceac: pd.DataFrame, path: Path) -> None:
+    """The cost-effectiveness acceptability curve of each scenario."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    styles = ("-", "--", ":", "-.")
+    for k, (scenario, part) in enumerate(ceac.groupby("scenario")):
+        ax.plot(part["threshold_dkk"] / 1000, part["p_cost_effective"], styles[k % 4], label=scenario)
+    ax.set_xlabel("willingness to pay per avoided avoidable admission (1,000 DKK)")
+    ax.set_ylabel("share of samples cost-effective")
+    ax.set_ylim(-0.02, 1.02)
+    ax.axhline(0.5, color="grey", lw=0.5)
+    if len(ceac):
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -19,8 +19,9 @@ import pytest
 import yaml
 
 from sim.report.sensitivity import sensitivity_folder, sensitivity_section
-from sim.sensitivity.analysis import effects, rank, summarise
+from sim.sensitivity.analysis import economics, effects, rank, summarise
 from sim.sensitivity.design import Design, applies, bounds, parse_sample_name, sample, select, write_samples
+from sim.sensitivity.report import half_crossing
 from tests.conftest import FULL
 
 TINY = ("population.size=1500", "years=0.15", "warmup_days=7", "warm_start_days=7")
@@ -116,6 +117,32 @@ def test_effects_pair_each_sample_with_its_own_reference() -> None:
     assert out.sort_values("sample")["effect"].tolist() == [-0.5, -1.0]
 
 
+def test_cost_per_avoided_admission_and_its_acceptability_curve() -> None:
+    """A known truth: 200 of 1,000 residents are 65+, the scenario lowers avoidable admissions from
+    60 to 54 per 1,000 65+ (1.2 fewer per 1,000 residents) at 10, 20, 30 or 40 DKK more per resident:
+    25 DKK / 0.0012 = 20,833 DKK per avoided admission; worth it in half the samples from 25,000."""
+    rows = []
+    for i in range(4):
+        for scenario, cost, rate in (("baseline", 1000.0, 60.0), ("x", 1000.0 + 10 * (i + 1), 54.0)):
+            rows += [
+                (i, scenario, "cost_dkk_per_capita", "total", cost),
+                (i, scenario, "avoidable_admissions_per_1000_65plus", "all", rate),
+                (i, scenario, "population", "all", 1000.0),
+                (i, scenario, "population", "65-79", 150.0),
+                (i, scenario, "population", "80+", 50.0),
+            ]
+    values = pd.DataFrame(rows, columns=["sample", "scenario", "metric", "group", "value"]).assign(unit="u")
+    icer, ceac = economics(values, "baseline")
+    row = icer.set_index("scenario").loc["x"]
+    assert row["cost_dkk_per_resident"] == pytest.approx(25.0)
+    assert row["avoided_per_1000_residents"] == pytest.approx(1.2)
+    assert row["cost_per_avoided_admission"] == pytest.approx(25.0 / 0.0012)
+    assert row["dominant_share"] == 0.0
+    curve = ceac.set_index("threshold_dkk")["p_cost_effective"]
+    assert curve[0] == 0.0 and curve[25_000] == 0.5 and curve[50_000] == 1.0
+    assert half_crossing(ceac, "x") == "25,000"
+
+
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sim", "sensitivity", "--out", str(tmp_path / "sens"), *args],
@@ -145,8 +172,12 @@ def test_sensitivity_command_runs_a_small_design(tmp_path: Path) -> None:
     ranking = pd.read_csv(folder / "sensitivity_ranking.csv")
     assert set(ranking["factor"]) == set(factors.split(","))
     assert (folder / "sensitivity.png").stat().st_size > 5000
+    assert (folder / "ceac.png").stat().st_size > 5000
+    icer = pd.read_csv(folder / "sensitivity_icer.csv")
+    assert icer["scenario"].tolist() == ["acute_function"] and icer["samples"].iloc[0] == 2 * (n_factors + 1)
     text = (folder / "sensitivity.md").read_text()
     assert "How much the answers depend on assumptions" in text and "| acute_function |" in text
+    assert "Cost per avoided avoidable admission" in text
     # each job ran its sample's values: the design's hazard ratio is in the job's config
     design = pd.read_csv(folder / "design.csv").set_index("sample")
     for manifest in jobs:
@@ -159,8 +190,9 @@ def test_sensitivity_command_runs_a_small_design(tmp_path: Path) -> None:
         assert config["demand"]["overdue_hazard_ratio"] == pytest.approx(hazard)
     # the report's section: the table and the plot, inline; without an analysis, how to make one
     html = sensitivity_section(sensitivity_folder(tmp_path, folder))
-    assert "How much the answers depend on assumptions" in html and "data:image/png;base64," in html
-    assert html.count("<tr><td>acute_function</td>") == len(summary)
+    assert "How much the answers depend on assumptions" in html and html.count("data:image/png;base64,") == 2
+    assert "Cost per avoided avoidable admission" in html
+    assert html.count("<tr><td>acute_function</td>") == len(summary) + 1  # and its cost per avoided admission
     assert "sim sensitivity" in sensitivity_section(sensitivity_folder(tmp_path))
     again = _run(tmp_path, "--analyse", str(folder))  # the analysis alone reads the same sweep
     assert again.returncode == 0, again.stderr[-2000:]
