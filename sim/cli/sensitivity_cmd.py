@@ -17,8 +17,10 @@ reference: median, 90% interval over the samples, share of samples in which it i
 ``sensitivity_ranking.csv`` (the factors that drive each effect), ``sensitivity.png`` and
 ``sensitivity.md`` (a plain reading), and the cost per avoided avoidable admission with its
 acceptability curve (``sensitivity_icer.csv``, ``sensitivity_ceac.csv``, ``ceac.png``) are
-written in ``<out>``. ``--analyse DIR`` reads a sweep
-that ran already (elsewhere, or interrupted and resumed). See docs/sensitivity.md.
+written in ``<out>``. ``--analyse DIR`` reads a sweep that ran already (elsewhere, or interrupted
+and resumed). A factor that no chosen scenario has, or whose key an override fixes, is not varied
+(the command names it); every sample's config is validated before the sweep starts. See
+docs/sensitivity.md.
 
 Exit status: 0 when every job ran, 1 when some failed (the analysis uses the others), 2 for a bad
 argument or configuration.
@@ -82,16 +84,33 @@ def main(argv: Sequence[str]) -> int:
     overrides = list(args.overrides)
     if args.analyse is not None:
         return analyse(args.analyse)
-    from sim.sensitivity.design import sample, select, write_samples
+    from sim.sensitivity.design import applies, check_samples, sample, select, write_samples
 
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
     try:
-        factors = select([f.strip() for f in args.factors.split(",") if f.strip()])
+        if keys & {"scenario", "sample"}:
+            raise ValueError(
+                "--scenarios chooses the scenarios and the design the samples: no scenario= or +sample="
+            )
         if len(scenarios) < 2:
             raise ValueError("--scenarios: name the reference and at least one scenario to compare with it")
+        chosen = select([f.strip() for f in args.factors.split(",") if f.strip()])
+        # a factor whose key an override fixes, or that no chosen scenario has, is not varied
+        fixed = [m for m in chosen if any(_overlap(p, k) for p in m.parameters for k in keys)]
+        idle = [m for m in chosen if m not in fixed and not any(applies(m, sc) for sc in scenarios)]
+        factors = [m for m in chosen if m not in fixed and m not in idle]
+        for what, dropped in (("an override fixes", fixed), ("no chosen scenario has", idle)):
+            if dropped:
+                print(f"sim sensitivity: not varied ({what} them): {', '.join(m.name for m in dropped)}")
         design = sample(factors, args.method, args.n, args.seed)
-    except ValueError as exc:
-        print(f"sim sensitivity: {exc}", file=sys.stderr)
+        problem = check_samples(design, scenarios)
+        if problem:
+            raise ValueError(problem)
+    except Exception as exc:  # a bad factor, scenario or sample: one line
+        from sim.cli.errors import describe
+
+        print(f"sim sensitivity: {describe(exc)}", file=sys.stderr)
         return EXIT_CONFIG
     out = args.out or Path("results") / "sensitivity" / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     out.mkdir(parents=True, exist_ok=True)
@@ -118,6 +137,11 @@ def main(argv: Sequence[str]) -> int:
         return EXIT_CONFIG  # a bad override: the sweep said which, and ran nothing
     status = analyse(out)
     return status or (1 if sweep.returncode else 0)
+
+
+def _overlap(path: str, key: str) -> bool:
+    """True when an override of ``key`` sets ``path`` or part of it."""
+    return path == key or path.startswith(key + ".") or key.startswith(path + ".")
 
 
 def analyse(folder: Path) -> int:

@@ -57,6 +57,8 @@ def sensitivity_section(folder: Path | None) -> str:
             f"{esc(t.factor)} ({number(t.influence)})" for t in top.itertuples() if t.influence != 0
         )
         better = "n/a" if not math.isfinite(r.p_better) else f"{r.p_better:.0%}"
+        if top.empty:
+            drivers = "not ranked: too few samples ran"
         rows.append(
             f"<tr><td>{esc(r.scenario)}</td>"
             f"<td>{esc(label(r.metric, r.group))} <small>({esc(r.unit)})</small></td>"

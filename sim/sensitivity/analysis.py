@@ -99,18 +99,24 @@ def summarise(effect: pd.DataFrame) -> pd.DataFrame:
 
 def rank(design: Design, effect: pd.DataFrame) -> pd.DataFrame:
     """Each factor's influence on each scenario's effect (Morris mu*, or Spearman's rho for a
-    Latin design), ranked; KPIs whose effect is missing in some sample are left out."""
+    Latin design), ranked, from the samples that ran in both scenarios (for Morris, the whole
+    trajectories); an effect with too few is not ranked."""
     rows = []
     names = [m.name for m in design.factors]
     spec = design.problem
+    k = len(names)
     for (scenario, metric, group), part in effect.groupby(["scenario", "metric", "group"]):
         y = part.set_index("sample")["effect"].reindex(range(len(design.points))).to_numpy(float)
-        if not np.isfinite(y).all():
-            continue
+        ran = np.isfinite(y)
+        if design.method == "morris":  # whole trajectories only: k + 1 points each
+            ran = np.repeat(ran.reshape(-1, k + 1).all(axis=1), k + 1)
+        x, y = design.points[ran], y[ran]
+        if len(y) < (k + 1 if design.method == "morris" else 3):
+            continue  # not ranked: too few samples ran in both scenarios
         if design.method == "morris":
             from SALib.analyze import morris
 
-            res = morris.analyze(spec, design.points, y, num_levels=MORRIS_LEVELS, seed=design.seed)
+            res = morris.analyze(spec, x, y, num_levels=MORRIS_LEVELS, seed=design.seed)
             influence = np.asarray(res["mu_star"], float)
             conf = np.asarray(res["mu_star_conf"], float)
             sigma = np.asarray(res["sigma"], float)
@@ -118,9 +124,9 @@ def rank(design: Design, effect: pd.DataFrame) -> pd.DataFrame:
         else:
             from scipy.stats import spearmanr
 
-            influence = np.array([_spearman(spearmanr, design.points[:, j], y) for j in range(len(names))])
-            conf = np.full(len(names), np.nan)
-            sigma = np.full(len(names), np.nan)
+            influence = np.array([_spearman(spearmanr, x[:, j], y) for j in range(k)])
+            conf = np.full(k, np.nan)
+            sigma = np.full(k, np.nan)
             measure = "spearman_rho"
         order = np.argsort(-np.abs(np.nan_to_num(influence)), kind="stable")
         for r, j in enumerate(order, start=1):

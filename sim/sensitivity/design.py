@@ -20,6 +20,7 @@ applied to a scenario only when the scenario holds the same value as the entry's
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,14 +52,29 @@ class Design:
 
 
 def bounds(entry: Mechanism) -> tuple[float, float]:
-    """The range a factor is sampled over: a switch [0, 1], levels [0, n - 1] (the index), else
-    the register's range (a multiplier's is a factor on today's value)."""
+    """The range a factor is sampled over: a switch [0, 1] (on from 0.5), levels [-0.5, n - 0.5]
+    and whole numbers [low - 0.5, high + 0.5] (rounded to the nearest, so each level or number is
+    drawn equally often), else the register's range (a multiplier's is a factor on today's value)."""
     if entry.scale == "switch":
         return 0.0, 1.0
     if entry.scale == "levels":
-        return 0.0, float(len(entry.levels) - 1)
+        return -0.5, len(entry.levels) - 0.5
     assert entry.range is not None
-    return float(entry.range[0]), float(entry.range[1])
+    low, high = float(entry.range[0]), float(entry.range[1])
+    if entry.scale == "value" and _whole(entry):
+        return low - 0.5, high + 0.5
+    return low, high
+
+
+def _whole(entry: Mechanism) -> bool:
+    """True when the entry's parameters hold whole numbers (days, servers, years)."""
+    today = lookup(config_of(entry.scenario), entry.parameters[0])[0]
+    return isinstance(today, int) and not isinstance(today, bool)
+
+
+def nearest(x: float, low: float, high: float) -> int:
+    """``x`` rounded half up to a whole number within [low, high]."""
+    return int(min(max(math.floor(x + 0.5), low), high))
 
 
 def select(names: Sequence[str] = (), register: Sequence[Mechanism] | None = None) -> tuple[Mechanism, ...]:
@@ -108,15 +124,23 @@ def sample(factors: Sequence[Mechanism], method: str, n: int, seed: int) -> Desi
 
 
 def applies(entry: Mechanism, scenario: str) -> bool:
-    """Whether ``entry`` is an assumption of ``scenario``: a multiplier always (on the
-    scenario's own value); otherwise when the scenario holds the values of the entry's own
-    scenario (a scenario that sets the parameter otherwise keeps its own setting, its lever)."""
-    if entry.scale == "multiplier" or entry.scenario == scenario:
-        return True
+    """Whether ``entry`` is an assumption of ``scenario``. Not where the scenario lacks the setting
+    (health houses' merging in the baseline) or lacks the plug-in service it belongs to (a
+    parameter of ``services.plugins.<name>`` where the scenario has no such plug-in: setting it
+    would switch the service on). Then a multiplier always applies (on the scenario's own value);
+    any other entry where the scenario holds the values of the entry's own scenario (a scenario
+    that sets the parameter otherwise keeps its own setting, its lever)."""
     own, here = config_of(entry.scenario), config_of(scenario)
     try:
+        plugins = here.get("services", {}).get("plugins") or {}
+        if any(
+            p.startswith("services.plugins.") and p.split(".")[2] not in plugins for p in entry.parameters
+        ):
+            return False
+        if entry.scale == "multiplier" or entry.scenario == scenario:
+            return True
         return all(lookup(own, p)[0] == lookup(here, p)[0] for p in entry.parameters)
-    except KeyError:  # the scenario has no such setting (health houses' merging in the baseline)
+    except KeyError:  # the scenario has no such setting
         return False
 
 
@@ -137,9 +161,10 @@ def values(entry: Mechanism, x: float, scenario: str) -> dict[str, Any]:
         elif entry.scale == "switch":
             out[path] = bool(x >= 0.5)
         elif entry.scale == "levels":
-            out[path] = entry.levels[min(max(round(x), 0), len(entry.levels) - 1)]
+            out[path] = entry.levels[nearest(x, 0, len(entry.levels) - 1)]
         elif isinstance(today, int) and not isinstance(today, bool):
-            out[path] = round(x)
+            assert entry.range is not None
+            out[path] = nearest(x, *entry.range)
         else:
             out[path] = float(x)
     return out
@@ -155,6 +180,44 @@ def _nested(flat: dict[str, Any]) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node[last] = value
     return out
+
+
+def sample_values(design: Design, index: int, scenario: str) -> dict[str, Any]:
+    """The values sample ``index`` sets in ``scenario`` (by config key path)."""
+    flat: dict[str, Any] = {}
+    for entry, x in zip(design.factors, design.points[index], strict=True):
+        if applies(entry, scenario):
+            flat.update(values(entry, float(x), scenario))
+    return flat
+
+
+def check_samples(design: Design, scenarios: Sequence[str]) -> str | None:
+    """Validate the config of every (sample, scenario) without Hydra; for the first that fails, one
+    line naming the sample, the factors that set the key and the key's error (a multiplier that
+    pushes a scenario's own probability above 1, say); None when all are valid."""
+    import copy
+
+    from sim.config import ConfigError, from_dict
+
+    for scenario in scenarios:
+        for i in range(len(design.points)):
+            flat = sample_values(design, i, scenario)
+            data = copy.deepcopy(config_of(scenario))
+            for path, value in flat.items():
+                node = data
+                *parents, last = path.split(".")
+                for part in parents:
+                    node = node.setdefault(part, {})
+                node[last] = value
+            try:
+                from_dict(data)
+            except ConfigError as exc:
+                who = [m.name for m in design.factors if any(exc.key.startswith(p) for p in m.parameters)]
+                return (
+                    f"sample {sample_name(i, scenario)}: {', '.join(who) or 'a factor'} gives {exc.key}: "
+                    f"{exc.message} (narrow the factor's range in the register or leave it out of --factors)"
+                )
+    return None
 
 
 def sample_name(index: int, scenario: str) -> str:
@@ -174,14 +237,10 @@ def write_samples(design: Design, scenarios: Sequence[str], folder: Path) -> lis
     (the points, one column per factor). Returns the sample files written."""
     group = folder / "configs" / "sample"
     group.mkdir(parents=True, exist_ok=True)
-    apply = {(m.name, s): applies(m, s) for m in design.factors for s in scenarios}
     written = []
-    for i, row in enumerate(design.points):
+    for i in range(len(design.points)):
         for scenario in scenarios:
-            flat: dict[str, Any] = {}
-            for entry, x in zip(design.factors, row, strict=True):
-                if apply[entry.name, scenario]:
-                    flat.update(values(entry, float(x), scenario))
+            flat = sample_values(design, i, scenario)
             body = {"defaults": [{"override /scenario": scenario}], **_nested(flat)}
             text = "# @package _global_\n" + yaml.safe_dump(body, sort_keys=False, default_flow_style=None)
             path = group / f"{sample_name(i, scenario)}.yaml"

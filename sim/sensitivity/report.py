@@ -70,6 +70,8 @@ def reading(summary: pd.DataFrame, ranking: pd.DataFrame, facts: dict, ran: int,
             f"{r.factor} ({number(r.influence)})" for r in top.itertuples() if r.influence != 0
         )
         better = "n/a" if not math.isfinite(row.p_better) else f"{row.p_better:.0%}"
+        if top.empty:
+            drivers = "not ranked: too few samples ran"
         lines.append(
             f"| {row.scenario} | {label(row.metric, row.group)} ({row.unit}) | {number(row.median)} | "
             f"{number(row.p05)} to {number(row.p95)} | {better} | {drivers or 'none'} |"

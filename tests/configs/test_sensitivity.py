@@ -20,7 +20,18 @@ import yaml
 
 from sim.report.sensitivity import sensitivity_folder, sensitivity_section
 from sim.sensitivity.analysis import economics, effects, rank, summarise
-from sim.sensitivity.design import Design, applies, bounds, parse_sample_name, sample, select, write_samples
+from sim.sensitivity.design import (
+    Design,
+    applies,
+    bounds,
+    check_samples,
+    nearest,
+    parse_sample_name,
+    sample,
+    select,
+    values,
+    write_samples,
+)
 from sim.sensitivity.report import half_crossing
 from tests.conftest import FULL
 
@@ -34,7 +45,7 @@ def test_factors_are_the_modelled_entries_with_a_range() -> None:
     switch = next(m for m in every if m.scale == "switch")
     assert bounds(switch) == (0.0, 1.0)
     levels = next(m for m in every if m.scale == "levels")
-    assert bounds(levels) == (0.0, len(levels.levels) - 1.0)
+    assert bounds(levels) == (-0.5, len(levels.levels) - 0.5)  # each level drawn equally often
     with pytest.raises(ValueError, match="did you mean overdue_control_hazard"):
         select(["overdue_control_hazards"])
 
@@ -64,7 +75,7 @@ def test_sample_configs_set_the_design_values_per_scenario(tmp_path: Path) -> No
         merge = data.get("organisation", {}).get("merge", {}).get("types", {}).get("solo")
         assert (merge is None) == (scenario == "baseline")  # the baseline's lever stays its own
         levels = factors[2].levels
-        assert data["rules"]["booking"]["name"] == levels[round(float(x[2]))]
+        assert data["rules"]["booking"]["name"] == levels[nearest(x[2], 0, len(levels) - 1)]
     design_csv = pd.read_csv(tmp_path / "design.csv")
     np.testing.assert_allclose(design_csv[[m.name for m in factors]].to_numpy(), design.points)
 
@@ -205,6 +216,13 @@ def test_sensitivity_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
     assert len(out.stderr.strip().splitlines()) == 1
     out = _run(tmp_path, "--factors", "overdue_grace", "--scenarios", "baseline", *TINY)
     assert out.returncode == 2 and "--scenarios" in out.stderr
+    out = _run(
+        tmp_path, "--factors", "overdue_grace", "--scenarios", "baseline,acute_function", "scenario=x", *TINY
+    )
+    assert out.returncode == 2 and "scenario=" in out.stderr
+    out = _run(tmp_path, "--factors", "retirement", "--scenarios", "baseline,gp_shortage", *TINY)
+    assert out.returncode == 2 and "retire_probability" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
     out = _run(tmp_path, "--factors", "overdue_grace", "-n", "1", "--scenarios", "baseline,acute_function",
                "population.size=-5")  # fmt: skip
     assert out.returncode == 2 and "population.size" in out.stderr
@@ -216,3 +234,60 @@ def test_design_is_reproducible() -> None:
     a, b = sample(factors, "latin", 10, seed=5), sample(factors, "latin", 10, seed=5)
     np.testing.assert_array_equal(a.points, b.points)
     assert isinstance(a, Design) and a.problem["names"] == [m.name for m in factors]
+
+
+def test_a_plug_in_service_is_varied_only_where_the_scenario_has_it() -> None:
+    """Setting a parameter of services.plugins.rehabilitation would switch the service on: the
+    rehabilitation factors apply to the rehabilitation scenario only (multiplier or not)."""
+    plugin = [
+        m for m in select() if any(p.startswith("services.plugins.rehabilitation.") for p in m.parameters)
+    ]
+    assert plugin
+    for entry in plugin:
+        assert applies(entry, "rehabilitation")
+        assert not any(applies(entry, s) for s in ("baseline", "health_houses", "acute_function"))
+
+
+def test_levels_and_whole_numbers_are_drawn_evenly() -> None:
+    """Each level of a setting and each whole number of a range is drawn equally often (uniform
+    over a range widened by half a step each side, then rounded half up)."""
+    rule, grace = select(["booking_rule", "overdue_grace"])
+    design = sample([rule, grace], "latin", 300, seed=2)
+    chosen = [values(rule, x, "baseline")["rules.booking.name"] for x in design.points[:, 0]]
+    counts = {level: chosen.count(level) for level in rule.levels}
+    assert set(counts.values()) == {150}
+    low, high = grace.range
+    days = [values(grace, x, "baseline")["demand.overdue_grace_days"] for x in design.points[:, 1]]
+    assert min(days) == low and max(days) == high
+    per_day = np.bincount(np.array(days) - int(low))
+    # about 300 / 61 = 4.9 each; the ends too (rounding over the bare range gives them 2.5)
+    assert per_day.min() >= 4 and per_day.max() <= 6 and per_day[0] >= 4 and per_day[-1] >= 4
+
+
+def test_a_sample_outside_a_field_is_refused_naming_factor_and_key() -> None:
+    """A multiplier on the GP shortage's own retirement probabilities (0.7 at 70) would pass 1."""
+    design = sample(select(["retirement"]), "latin", 8, seed=1)
+    problem = check_samples(design, ["baseline", "gp_shortage"])
+    assert problem is not None and "retirement" in problem and "retire_probability" in problem
+    assert check_samples(sample(select(["overdue_grace"]), "latin", 4, seed=1), ["baseline"]) is None
+
+
+def test_a_missing_job_costs_its_trajectory_not_the_ranking() -> None:
+    factors = select(["overdue_control_hazard", "care_seeking"])
+    design = sample(factors, "morris", 4, seed=1)
+    x = design.points[:, 0]
+    effect = pd.DataFrame(
+        {
+            "sample": range(len(x)),
+            "scenario": "s",
+            "metric": "routine_wait_days_mean",
+            "group": "all",
+            "unit": "days",
+            "effect": 2.0 * x,
+        }
+    ).drop(index=4)  # one job of the second trajectory failed
+    ranking = rank(design, effect).set_index("factor")
+    assert ranking.loc["overdue_control_hazard", "rank"] == 1
+    assert ranking.loc["overdue_control_hazard", "influence"] == pytest.approx(
+        2.0 * np.ptp(bounds(factors[0]))
+    )
