@@ -14,7 +14,8 @@ import pandas as pd
 from sim.report.figures import Figure, embed
 from sim.report.labels import label
 from sim.report.markup import esc
-from sim.sensitivity.report import half_crossing, icer_text, number, rows_of
+from sim.sensitivity.analysis import distinguishable
+from sim.sensitivity.report import NO_DRIVER, half_crossing, icer_text, number, rows_of
 
 TITLE = "How much the answers depend on assumptions"
 TOP = 3  # drivers named per effect
@@ -54,7 +55,7 @@ def sensitivity_section(folder: Path | None) -> str:
     for r in summary.itertuples():
         top = rows_of(ranking, r.scenario, r.metric, r.group).nsmallest(TOP, "rank")
         drivers = ", ".join(
-            f"{esc(t.factor)} ({number(t.influence)})" for t in top.itertuples() if t.influence != 0
+            f"{esc(t.factor)} ({number(t.influence)})" for t in top.itertuples() if distinguishable(t)
         )
         better = "n/a" if not math.isfinite(r.p_better) else f"{r.p_better:.0%}"
         if top.empty:
@@ -63,7 +64,7 @@ def sensitivity_section(folder: Path | None) -> str:
             f"<tr><td>{esc(r.scenario)}</td>"
             f"<td>{esc(label(r.metric, r.group))} <small>({esc(r.unit)})</small></td>"
             f"<td class='num'>{number(r.median)}</td><td class='num'>{number(r.p05)} to {number(r.p95)}</td>"
-            f"<td class='num'>{better}</td><td>{drivers or 'none'}</td></tr>"
+            f"<td class='num'>{better}</td><td>{drivers or NO_DRIVER}</td></tr>"
         )
     table = (
         "<div class='scroll'><table><tr><th>scenario</th><th>KPI</th><th>median effect</th>"
@@ -73,9 +74,9 @@ def sensitivity_section(folder: Path | None) -> str:
     )
     plot = folder / "sensitivity.png"
     figure = (
-        embed(Figure("sensitivity", "The links that drive each effect", "Morris mu* or Spearman's rho of "
-                     "each link of the mechanism register on each scenario's effect; the longest bars "
-                     "are the assumptions that would change the answer most.", plot))
+        embed(Figure("sensitivity", "The links that drive each effect", "Morris mu* or the partial rank "
+                     "correlation of each link of the mechanism register with each scenario's effect; "
+                     "the longest bars are the assumptions that would change the answer most.", plot))
         if plot.is_file()
         else ""
     )  # fmt: skip

@@ -8,9 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from sim.report.labels import label
+from sim.sensitivity.analysis import distinguishable
 
 TOP = 5  # factors named in the reading of each effect
 PLOT_TOP = 8  # factors drawn per panel
+NO_DRIVER = "none told apart from chance"
 
 
 def number(x: float) -> str:
@@ -53,7 +55,10 @@ def reading(summary: pd.DataFrame, ranking: pd.DataFrame, facts: dict, ran: int,
         lines += [
             "A Latin hypercube: every factor uniform over its range, independent of the others; the "
             "interval is the 5th to 95th percentile of the effect over the samples, the ranking by "
-            "Spearman's rank correlation of factor and effect.",
+            "partial rank correlation of factor and effect (PRCC: adjusted for the other factors, so a "
+            "factor that happens to correlate with a driver in the sample is not credited with its "
+            "effect); a driver is named only where it stands out from chance (above about "
+            "2.58 / sqrt(samples - factors - 1), its 99% band under no association).",
             "",
         ]
     lines += [
@@ -67,14 +72,14 @@ def reading(summary: pd.DataFrame, ranking: pd.DataFrame, facts: dict, ran: int,
             & (ranking["group"] == row.group)
         ].nsmallest(TOP, "rank")
         drivers = ", ".join(
-            f"{r.factor} ({number(r.influence)})" for r in top.itertuples() if r.influence != 0
+            f"{r.factor} ({number(r.influence)})" for r in top.itertuples() if distinguishable(r)
         )
         better = "n/a" if not math.isfinite(row.p_better) else f"{row.p_better:.0%}"
         if top.empty:
             drivers = "not ranked: too few samples ran"
         lines.append(
             f"| {row.scenario} | {label(row.metric, row.group)} ({row.unit}) | {number(row.median)} | "
-            f"{number(row.p05)} to {number(row.p95)} | {better} | {drivers or 'none'} |"
+            f"{number(row.p05)} to {number(row.p95)} | {better} | {drivers or NO_DRIVER} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -108,7 +113,9 @@ def write_plot(ranking: pd.DataFrame, summary: pd.DataFrame, path: Path) -> None
         ax.axvline(0, color="black", lw=0.6)
         ax.set_title(f"{scenario}: {label(metric, group)}", fontsize=9)
         ax.set_xlabel(
-            "Morris mu* (KPI units over the range)" if measure == "morris_mu_star" else "Spearman rho",
+            "Morris mu* (KPI units over the range)"
+            if measure == "morris_mu_star"
+            else "partial rank correlation (PRCC)",
             fontsize=8,
         )
         ax.tick_params(labelsize=7)

@@ -106,11 +106,29 @@ def test_the_ranking_finds_the_factor_an_effect_depends_on() -> None:
             low, high = bounds(factors[0])
             assert first["influence"] == pytest.approx(3.0 * (high - low))
             assert other["influence"] == pytest.approx(0.0)
-        else:
+        else:  # the partial rank correlation of an effect that is a monotone function of one factor
             assert first["influence"] == pytest.approx(1.0)
+            assert abs(other["influence"]) < other["influence_conf"]  # chance, and not named
         summary = summarise(effect)
         assert summary["p_better"].iloc[0] == pytest.approx(np.mean(x < 1.5))
         assert summary["p05"].iloc[0] < summary["median"].iloc[0] < summary["p95"].iloc[0]
+
+
+def test_prcc_does_not_credit_a_factor_for_its_correlation_with_a_driver() -> None:
+    """In a design where an idle factor correlates with the driver (as 40 Latin points of 13
+    factors can), Spearman's rho credits the idle one; the partial rank correlation does not."""
+    from scipy.stats import spearmanr
+
+    from sim.sensitivity.analysis import prcc
+
+    rng = np.random.default_rng(4)
+    driver = rng.uniform(size=60)
+    idle = 0.6 * driver + 0.4 * rng.uniform(size=60)  # correlated with the driver, no effect
+    x = np.column_stack([driver, idle, rng.uniform(size=60)])
+    y = 5 * driver + 0.3 * rng.normal(size=60)
+    assert spearmanr(idle, y).statistic > 0.5
+    coef = prcc(x, y)
+    assert coef[0] > 0.9 and abs(coef[1]) < 0.3 and abs(coef[2]) < 0.3
 
 
 def test_effects_pair_each_sample_with_its_own_reference() -> None:
