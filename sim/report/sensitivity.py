@@ -6,7 +6,6 @@ that drive it, with the ranking's plot. A study without one says how to make one
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -14,8 +13,7 @@ import pandas as pd
 from sim.report.figures import Figure, embed
 from sim.report.labels import label
 from sim.report.markup import esc
-from sim.sensitivity.analysis import distinguishable
-from sim.sensitivity.report import NO_DRIVER, half_crossing, icer_text, number, rows_of
+from sim.sensitivity.report import better_text, drivers_text, half_crossing, icer_text, number
 
 TITLE = "How much the answers depend on assumptions"
 TOP = 3  # drivers named per effect
@@ -51,36 +49,29 @@ def sensitivity_section(folder: Path | None) -> str:
         if method == "morris"
         else "Latin hypercube: each link uniform over its range; the spread is the 5th to 95th percentile"
     )
-    rows = []
-    for r in summary.itertuples():
-        top = rows_of(ranking, r.scenario, r.metric, r.group).nsmallest(TOP, "rank")
-        drivers = ", ".join(
-            f"{esc(t.factor)} ({number(t.influence)})" for t in top.itertuples() if distinguishable(t)
-        )
-        better = "n/a" if not math.isfinite(r.p_better) else f"{r.p_better:.0%}"
-        if top.empty:
-            drivers = "not ranked: too few samples ran"
-        rows.append(
-            f"<tr><td>{esc(r.scenario)}</td>"
-            f"<td>{esc(label(r.metric, r.group))} <small>({esc(r.unit)})</small></td>"
-            f"<td class='num'>{number(r.median)}</td><td class='num'>{number(r.p05)} to {number(r.p95)}</td>"
-            f"<td class='num'>{better}</td><td>{drivers or NO_DRIVER}</td></tr>"
-        )
+    rows = [
+        f"<tr><td>{esc(r.scenario)}</td>"
+        f"<td>{esc(label(r.metric, r.group))} <small>({esc(r.unit)})</small></td>"
+        f"<td class='num'>{number(r.median)}</td><td class='num'>{number(r.p05)} to {number(r.p95)}</td>"
+        f"<td class='num'>{better_text(r.p_better)}</td><td>{drivers_text(ranking, r, TOP, esc)}</td></tr>"
+        for r in summary.itertuples()
+    ]
     table = (
         "<div class='scroll'><table><tr><th>scenario</th><th>KPI</th><th>median effect</th>"
         "<th>90% of samples</th><th>better in</th><th>driven most by (influence)</th></tr>"
         + "".join(rows)
         + "</table></div>"
     )
-    plot = folder / "sensitivity.png"
-    figure = (
-        embed(Figure("sensitivity", "The links that drive each effect", "Morris mu* or the partial rank "
-                     "correlation of each link of the mechanism register with each scenario's effect; "
-                     "the longest bars are the assumptions that would change the answer most.", plot))
-        if plot.is_file()
-        else ""
-    )  # fmt: skip
+    figure = _figure(folder / "sensitivity.png", "sensitivity", "The links that drive each effect",
+                     "Morris mu* or the partial rank correlation of each link of the mechanism register "
+                     "with each scenario's effect; the longest bars are the assumptions that would "
+                     "change the answer most.")  # fmt: skip
     return head + _intro(design, ranking, facts, folder) + table + figure + _economics(folder)
+
+
+def _figure(path: Path, key: str, title: str, caption: str) -> str:
+    """A plot of the analysis folder, inline; nothing when it was not drawn."""
+    return embed(Figure(key, title, caption, path)) if path.is_file() else ""
 
 
 def _intro(design: str, ranking: pd.DataFrame, facts: dict, folder: Path) -> str:
@@ -124,12 +115,7 @@ def _economics(folder: Path) -> str:
         + "".join(rows)
         + "</table></div>"
     )
-    plot = folder / "ceac.png"
-    curve = (
-        embed(Figure("ceac", "Cost-effectiveness acceptability curve", "Share of samples in which each "
-                     "scenario's net benefit is positive, by the price accepted per avoided avoidable "
-                     "admission.", plot))
-        if plot.is_file()
-        else ""
-    )  # fmt: skip
+    curve = _figure(folder / "ceac.png", "ceac", "Cost-effectiveness acceptability curve",
+                    "Share of samples in which each scenario's net benefit is positive, by the price "
+                    "accepted per avoided avoidable admission.")  # fmt: skip
     return table + curve

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -28,6 +30,22 @@ def rows_of(ranking: pd.DataFrame, scenario: str, metric: str, group: str) -> pd
     return ranking[
         (ranking["scenario"] == scenario) & (ranking["metric"] == metric) & (ranking["group"] == group)
     ]
+
+
+def drivers_text(ranking: pd.DataFrame, row: Any, top: int, escape: Callable[[str], str] = str) -> str:
+    """The ``top`` factors that drive the effect of summary ``row`` and stand out from chance,
+    each with its influence; why none are named when there are none."""
+    ranked = rows_of(ranking, row.scenario, row.metric, row.group).nsmallest(top, "rank")
+    if ranked.empty:
+        return "not ranked: too few samples ran"
+    named = [f"{escape(r.factor)} ({number(r.influence)})" for r in ranked.itertuples() if distinguishable(r)]
+    return ", ".join(named) or NO_DRIVER
+
+
+def better_text(share: float) -> str:
+    """The share of samples in which a scenario is better, as a percentage (n/a for a KPI with no
+    better direction)."""
+    return "n/a" if not math.isfinite(share) else f"{share:.0%}"
 
 
 def reading(summary: pd.DataFrame, ranking: pd.DataFrame, facts: dict, ran: int, expected: int) -> str:
@@ -66,20 +84,10 @@ def reading(summary: pd.DataFrame, ranking: pd.DataFrame, facts: dict, ran: int,
         "|---|---|---:|---|---:|---|",
     ]
     for row in summary.itertuples():
-        top = ranking[
-            (ranking["scenario"] == row.scenario)
-            & (ranking["metric"] == row.metric)
-            & (ranking["group"] == row.group)
-        ].nsmallest(TOP, "rank")
-        drivers = ", ".join(
-            f"{r.factor} ({number(r.influence)})" for r in top.itertuples() if distinguishable(r)
-        )
-        better = "n/a" if not math.isfinite(row.p_better) else f"{row.p_better:.0%}"
-        if top.empty:
-            drivers = "not ranked: too few samples ran"
         lines.append(
             f"| {row.scenario} | {label(row.metric, row.group)} ({row.unit}) | {number(row.median)} | "
-            f"{number(row.p05)} to {number(row.p95)} | {better} | {drivers or NO_DRIVER} |"
+            f"{number(row.p05)} to {number(row.p95)} | {better_text(row.p_better)} | "
+            f"{drivers_text(ranking, row, TOP)} |"
         )
     return "\n".join(lines) + "\n"
 
