@@ -13,7 +13,7 @@ import pandas as pd
 from sim.report.figures import Figure, embed
 from sim.report.labels import label
 from sim.report.markup import esc
-from sim.sensitivity.report import better_text, drivers_text, half_crossing, icer_text, number
+from sim.report.sensitivity_text import better_text, drivers_text, half_crossing, icer_text, number
 
 TITLE = "How much the answers depend on assumptions"
 TOP = 3  # drivers named per effect

@@ -16,7 +16,8 @@ effect under that sample's assumptions. Over the samples this gives:
   correlation of factor and effect (PRCC, adjusted for the other factors), with the half-width
   of its 99% band under no association (about 2.58 / sqrt(n - k - 1): 0.51 at 40 samples of 13
   factors; 99%, not 95%, because a study reads many coefficients at once). Factors are ranked by
-  that influence; the reading names only those that stand out from chance (:func:`distinguishable`).
+  that influence; the reading names only those that stand out from chance
+  (:func:`sim.report.sensitivity_text.distinguishable`).
 """
 
 from __future__ import annotations
@@ -136,15 +137,6 @@ def rank(design: Design, effect: pd.DataFrame) -> pd.DataFrame:
         for r, j in enumerate(order, start=1):
             rows.append((scenario, metric, group, names[j], r, influence[j], conf[j], sigma[j], measure))
     return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
-
-
-def distinguishable(row: object) -> bool:
-    """Whether a ranking row's influence stands out from chance: the partial rank correlation
-    above its band under no association; Morris mu* above 0 by more than its 95% interval."""
-    influence, conf = float(row.influence), float(row.influence_conf)
-    if not np.isfinite(conf):
-        return influence != 0
-    return abs(influence) > conf
 
 
 def prcc(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -3,49 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from sim.report.labels import label
-from sim.sensitivity.analysis import distinguishable
+from sim.report.sensitivity_text import better_text, drivers_text, half_crossing, icer_text, number
 
 TOP = 5  # factors named in the reading of each effect
 PLOT_TOP = 8  # factors drawn per panel
-NO_DRIVER = "none told apart from chance"
-
-
-def number(x: float) -> str:
-    """A figure of the reading, three significant digits (no -0; n/a for a missing one)."""
-    if not math.isfinite(x):
-        return "n/a"
-    text = f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
-    return "0" if text in ("-0", "-0.0") else text
-
-
-def rows_of(ranking: pd.DataFrame, scenario: str, metric: str, group: str) -> pd.DataFrame:
-    """The ranking's rows of one scenario's effect on one KPI."""
-    return ranking[
-        (ranking["scenario"] == scenario) & (ranking["metric"] == metric) & (ranking["group"] == group)
-    ]
-
-
-def drivers_text(ranking: pd.DataFrame, row: Any, top: int, escape: Callable[[str], str] = str) -> str:
-    """The ``top`` factors that drive the effect of summary ``row`` and stand out from chance,
-    each with its influence; why none are named when there are none."""
-    ranked = rows_of(ranking, row.scenario, row.metric, row.group).nsmallest(top, "rank")
-    if ranked.empty:
-        return "not ranked: too few samples ran"
-    named = [f"{escape(r.factor)} ({number(r.influence)})" for r in ranked.itertuples() if distinguishable(r)]
-    return ", ".join(named) or NO_DRIVER
-
-
-def better_text(share: float) -> str:
-    """The share of samples in which a scenario is better, as a percentage (n/a for a KPI with no
-    better direction)."""
-    return "n/a" if not math.isfinite(share) else f"{share:.0%}"
 
 
 def reading(summary: pd.DataFrame, ranking: pd.DataFrame, facts: dict, ran: int, expected: int) -> str:
@@ -132,18 +98,6 @@ def write_plot(ranking: pd.DataFrame, summary: pd.DataFrame, path: Path) -> None
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def half_crossing(ceac: pd.DataFrame, scenario: str) -> str:
-    """The lowest threshold (DKK per avoided admission) at which ``scenario`` is cost-effective in at
-    least half the samples."""
-    half = ceac[(ceac["scenario"] == scenario) & (ceac["p_cost_effective"] >= 0.5)]["threshold_dkk"]
-    return f"{half.min():,.0f}" if len(half) else "above 1,000,000"
-
-
-def icer_text(value: float) -> str:
-    """A cost per avoided admission, or why there is none."""
-    return f"{value:,.0f}" if math.isfinite(value) else "none avoided"
 
 
 def economics_reading(icer: pd.DataFrame, ceac: pd.DataFrame) -> str:

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from sim.report.sensitivity import sensitivity_folder, sensitivity_section
+from sim.report.sensitivity_text import half_crossing
 from sim.sensitivity.analysis import economics, effects, rank, summarise
 from sim.sensitivity.design import (
     Design,
@@ -32,7 +33,6 @@ from sim.sensitivity.design import (
     values,
     write_samples,
 )
-from sim.sensitivity.report import half_crossing
 from tests.conftest import FULL
 
 TINY = ("population.size=1500", "years=0.15", "warmup_days=7", "warm_start_days=7")
