@@ -19,7 +19,6 @@ applied to a scenario only when the scenario holds the same value as the entry's
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,7 +67,7 @@ def bounds(entry: Mechanism) -> tuple[float, float]:
 
 def _whole(entry: Mechanism) -> bool:
     """True when the entry's parameters hold whole numbers (days, servers, years)."""
-    today = lookup(config_of(entry.scenario), entry.parameters[0])[0]
+    today = lookup(composed(entry.scenario), entry.parameters[0])[0]
     return isinstance(today, int) and not isinstance(today, bool)
 
 
@@ -130,7 +129,7 @@ def applies(entry: Mechanism, scenario: str) -> bool:
     would switch the service on). Then a multiplier always applies (on the scenario's own value);
     any other entry where the scenario holds the values of the entry's own scenario (a scenario
     that sets the parameter otherwise keeps its own setting, its lever)."""
-    own, here = config_of(entry.scenario), config_of(scenario)
+    own, here = composed(entry.scenario), composed(scenario)
     try:
         plugins = here.get("services", {}).get("plugins") or {}
         if any(
@@ -144,15 +143,9 @@ def applies(entry: Mechanism, scenario: str) -> bool:
         return False
 
 
-@functools.cache
-def config_of(scenario: str) -> dict[str, Any]:
-    """The composed config of ``scenario`` (once per scenario; read, never changed)."""
-    return composed(scenario)
-
-
 def values(entry: Mechanism, x: float, scenario: str) -> dict[str, Any]:
     """The value of each of ``entry``'s parameters at point ``x`` of its range, in ``scenario``."""
-    data = config_of(scenario if entry.scale == "multiplier" else entry.scenario)
+    data = composed(scenario if entry.scale == "multiplier" else entry.scenario)
     out = {}
     for path in entry.parameters:
         today = lookup(data, path)[0]
@@ -202,7 +195,7 @@ def check_samples(design: Design, scenarios: Sequence[str]) -> str | None:
     for scenario in scenarios:
         for i in range(len(design.points)):
             flat = sample_values(design, i, scenario)
-            data = copy.deepcopy(config_of(scenario))
+            data = copy.deepcopy(composed(scenario))
             for path, value in flat.items():
                 node = data
                 *parents, last = path.split(".")
