@@ -72,6 +72,7 @@ from sim.acute_links import AcutePathwayLinks
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
 from sim.config.schema import SimConfig
 from sim.demand import ControlSchedule, Requests, acute_episodes
+from sim.demand.continuity import ContinuityLedger
 from sim.demand.controls import BACKLOG_DAYS
 from sim.demand.draws import draw_columns
 from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK
@@ -158,6 +159,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self.controls.draws = self.streams.keyed("demand.control_adherence")
         # first due days spread over each control's interval from the start of the warm start
         self.controls.enrol(self.population, -self.warm_start_days(), self.streams("demand.controls"))
+        self.continuity = ContinuityLedger(config.demand.continuity)  # who saw whom (sim.demand.continuity)
         self._create_services()
         self.rules = make_rules(config.rules)
         for rule in self.rules.values():
@@ -246,10 +248,11 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
             active = np.flatnonzero(practice >= 0)
             sub = requests.subset(active)
             role, channel, minutes = self.rules["triage"].assign(sub, practice[active], self)
-            offset, _ = self._book(sub, practice[active], role, channel, minutes)
+            offset, with_named = self._book(sub, practice[active], role, channel, minutes)
             status = np.full(len(requests), NO_PRACTICE, np.int8)
             status[active] = np.where(offset >= 0, BOOKED, NO_SLOT)
             self._control_outcomes(requests, status, active, offset, day)
+            self._record_continuity(requests, status, active, practice, role, with_named, day)
             self.diaries.advance(weekday_of)
 
     def _clock(self) -> Generator[simpy.Event, None, None]:
@@ -316,6 +319,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
             self.population,
             cfg.demand,
             self.controls,
+            self.continuity,
             d.day,
             cfg.population.frailty.frail_threshold,
             self.streams("demand.episodes"),
@@ -348,6 +352,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         d.status[d.active[d.offset < 0]] = NO_SLOT
         d.status[d.active[self._no_show(d.sub, practice, d.offset >= 0)]] = NO_SHOW
         self._control_outcomes(d.requests, d.status, d.active, d.offset, d.day)
+        self._record_continuity(d.requests, d.status, d.active, d.practice, d.role, d.with_named, d.day)
         self.followups.outcomes(d.followups, d.status == BOOKED, d.active, d.offset, d.day)
 
     def _step_escalation(self, d: Day) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.demand import Requests, practice_requests
+from sim.demand.continuity import seen_by_named
 from sim.demand.controls import NONE
 from sim.demand.needs import FORGONE, WORKDAYS_PER_WEEK, request_keys
 from sim.metrics.records import BOOKED, NO_PRACTICE, NO_SLOT, PracticeAtEnd, RunEnd
@@ -107,6 +108,26 @@ class PracticeDay:
         ctl = np.flatnonzero(requests.control >= 0)
         self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen_day[ctl])
 
+    def _record_continuity(
+        self: SimModel,
+        requests: Requests,
+        status: np.ndarray,
+        active: np.ndarray,
+        practice: np.ndarray,
+        role: np.ndarray,
+        with_named: np.ndarray,
+        day: int,
+    ) -> None:
+        """Tell the continuity ledger who saw whom: every booked and attended GP contact, and
+        whether it was with the patient's named GP (drawn, keyed by the request's identity)."""
+        gp = (status[active] == BOOKED) & (role == GP)
+        idx = active[gp]
+        keys = (k[idx] for k in request_keys(requests))
+        u = self.streams.keyed("demand.continuity").uniform("seen_by", *keys)
+        n_units = self.diaries.n_units()[practice[idx]]
+        seen = seen_by_named(with_named[gp], n_units, self.config.demand.continuity.cover_share, u)
+        self.continuity.record(requests.person[idx], seen, day)
+
     def run_end(self: SimModel) -> RunEnd:
         """What the run leaves for the KPIs of general practice: each practice as it ended (its
         staff, hours, equipment, whether it was shut or closed to new patients, its list) and the
@@ -132,7 +153,8 @@ class PracticeDay:
             for p in self.practices
         ]
         kept = (self.controls.names, self.config, self.satellite.nearest_with)
-        return RunEnd(self.population, practices, *kept)
+        upc = self.continuity.at_end(self.population.n, self.calendar.total_days)
+        return RunEnd(self.population, practices, *kept, *upc)
 
     def needs_put_off(self: SimModel) -> int:
         """Needs put off by the care-seeking rule and not yet taken to the practice."""

@@ -3,7 +3,9 @@
 For each group the rate of a person is the band's base rate among people who have the
 group's condition (``requires``), times the group's risk ratios (conditions, frailty,
 home care), times ``demand.overdue_hazard_ratio`` when the related control has been
-overdue for more than ``overdue_grace_days``. Episodes are drawn by thinning, so the cost
+overdue for more than ``overdue_grace_days``, and, for the ambulatory-care-sensitive groups
+(``avoidable``), times the continuity multiplier of the person's usual-provider index
+(:mod:`sim.demand.continuity`). Episodes are drawn by thinning, so the cost
 grows with the number of episodes, not with persons x days: candidates are drawn at the
 band's highest possible rate and kept with probability (own rate / highest rate).
 
@@ -22,6 +24,7 @@ import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_HOUR
 from sim.config.schema import AGE_BANDS, DemandConfig, EpisodeGroupConfig
+from sim.demand.continuity import ContinuityLedger
 from sim.demand.controls import ControlSchedule
 from sim.demand.draws import episode_uniforms
 from sim.demand.needs import Episodes
@@ -48,10 +51,14 @@ def _person_factor(
     return factor
 
 
-def _ceiling(cfg: DemandConfig, group: EpisodeGroupConfig) -> float:
+def _ceiling(cfg: DemandConfig, group: EpisodeGroupConfig, continuity: ContinuityLedger) -> float:
     """The highest rate ratio a person of ``group`` can have (candidates are drawn at it)."""
     ceiling = float(np.prod([max(r, 1.0) for r in group.risk_ratios.values()], initial=1.0))
-    return ceiling * max(cfg.overdue_hazard_ratio, 1.0) if group.overdue_control else ceiling
+    if group.overdue_control:
+        ceiling *= max(cfg.overdue_hazard_ratio, 1.0)
+    if group.avoidable and continuity.acts:
+        ceiling *= continuity.ceiling()
+    return ceiling
 
 
 def _candidates(
@@ -84,6 +91,7 @@ def acute_episodes(
     pop: Population,
     cfg: DemandConfig,
     controls: ControlSchedule,
+    continuity: ContinuityLedger,
     day: int,
     frail_threshold: float,
     rng: np.random.Generator,
@@ -93,7 +101,7 @@ def acute_episodes(
     draws ``names`` (the services' and rules' declared draws). ``rng`` is the stream
     ``demand.episodes``: only its seed is used, every draw is keyed (see the module doc)."""
     keyed = KeyedDraws.from_generator(rng)
-    ceilings = [_ceiling(cfg, spec) for spec in cfg.episode_groups.values()]
+    ceilings = [_ceiling(cfg, spec, continuity) for spec in cfg.episode_groups.values()]
     person, group = _candidates(cfg, ceilings, pop.alive_by_band(), day, keyed)
     keep = np.zeros(len(person))  # the probability of keeping each candidate
     gkey = np.zeros(len(person), np.uint64)
@@ -107,6 +115,8 @@ def acute_episodes(
             k = controls.names.index(spec.overdue_control)
             late = controls.overdue_days(cand, k, day) > cfg.overdue_grace_days
             factor = factor * np.where(late, cfg.overdue_hazard_ratio, 1.0)
+        if spec.avoidable and continuity.acts:
+            factor = factor * continuity.hazard_ratio(cand)
         keep[mine] = factor / ceilings[g]
         gkey[mine] = name_key(name)
     occ = occurrence(person.astype(np.int64) * len(cfg.episode_groups) + group)  # same person, group

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config.people import EQUIPMENT
+from sim.config.people import AGE_BANDS, EQUIPMENT
 from sim.metrics.rates import rate as _rate
 from sim.metrics.records import BOOKED, PracticeAtEnd, RunEnd
 from sim.population.geography import practice_travel_minutes as travel_minutes
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 Row = tuple[str, str, float, str]
 EVENING_HOUR = 17.0
+UPC_MIN_CONTACTS = 2.0  # GP contacts in the window for a UPC (Barker 2017 counted people with 2 or more)
 TRAVEL_CHANNELS = ("in_person",)  # contacts for which the patient travels to the practice
 
 
@@ -81,6 +82,7 @@ def practice_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
     yield from _workforce_kpis(model)
     yield from _contact_kpis(model, req)
     yield from _continuity_kpis(model, req)
+    yield from _upc_kpis(model)
     yield from _travel_kpis(model, req)
 
 
@@ -148,6 +150,27 @@ def _continuity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Ro
     yield "continuity_share", "all", float(value.mean()) if len(value) else float("nan"), unit
     for k in np.unique(kinds):
         yield "continuity_share", str(names[k]), float(value[kinds == k].mean()), unit
+
+
+def _upc_kpis(model: SimModel) -> Iterator[Row]:
+    """Mean usual-provider-of-care index (UPC: share of a person's GP contacts with their named
+    GP over the continuity window) of the living listed residents with at least
+    ``UPC_MIN_CONTACTS`` GP contacts in it, in all, by their practice's type and by age band."""
+    end = end_of(model)
+    pop = end.population
+    person = np.flatnonzero(pop.alive & (pop.practice >= 0) & (end.gp_contacts >= UPC_MIN_CONTACTS))
+    upc = end.upc[person]
+    unit = "usual-provider index"
+    yield "upc_mean", "all", float(upc.mean()) if len(upc) else float("nan"), unit
+    names, code = end.kind_codes()
+    kinds = code[pop.practice[person]]
+    for k in np.unique(kinds):
+        yield "upc_mean", str(names[k]), float(upc[kinds == k].mean()), unit
+    band = pop.band[person]
+    for b, name in enumerate(AGE_BANDS):
+        sel = band == b
+        if sel.any():
+            yield "upc_mean", name, float(upc[sel].mean()), unit
 
 
 def _contact_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:

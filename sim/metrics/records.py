@@ -83,6 +83,8 @@ class RunEnd:
     # kilometres from homes to the nearer place with a piece of equipment (hospital or satellite
     # clinic): a function of the sites alone (``Satellite.nearest_with``)
     equipment_km: Callable[[str, Population, np.ndarray], np.ndarray]
+    upc: np.ndarray  # per person: usual-provider-of-care index at the end (sim.demand.continuity)
+    gp_contacts: np.ndarray  # per person: GP contacts over the continuity window (weighted)
 
     def column(self, name: str) -> np.ndarray:
         """One attribute of every practice, by index (``kind``, ``gp_fte``, ``listed``, ...)."""

@@ -237,6 +237,10 @@ _r("continuity_share", "share of routine GP contacts", "Routine GP contacts with
    HIGHER, TYPES, "practice",
    "Expected share of routine GP contacts with the patient's named GP (a contact with another GP of "
    "the practice counts as the named GP's share of its GPs).")
+_r("upc_mean", "usual-provider index", "Usual-provider-of-care index (continuity)", HIGHER,
+   "all, practice types (of the person's practice) and age bands", "practice",
+   "Mean share of a resident's GP contacts that were with their named GP over the continuity window "
+   "(demand.continuity.window_days), among living listed residents with at least 2 GP contacts in it.")
 _r("travel_minutes_mean", MINUTES, "Mean travel time to the practice, one way", LOWER, AREAS,
    "practice", "Mean one-way travel time of in-person contacts.")
 _r("equipment_trips_per_1000", "trips to hospital or satellite per 1000 per year",
@@ -298,6 +302,11 @@ _r("episode_first_route_share", OF_EPISODES, "Where acute deteriorations are see
 _r("ooh_contacts_per_1000", PER_1000, "Out-of-hours GP contacts", NEITHER,
    "all, and how the call ended: phone, clinic, home_visit", "ooh",
    "Calls to the out-of-hours GP per 1,000 person-years, by how they ended.")
+_r("ooh_hospital_contact_share", "share of out-of-hours contacts", "Out-of-hours contacts sent on to the ED",
+   NEITHER, ALL, "ooh",
+   "Share of out-of-hours GP contacts after which the patient went to the emergency department (modelled "
+   "episodes only: the other calls have no modelled hospital contact); Danish GP cooperatives: 9% had a "
+   "same-day hospital contact (ooh_hospital_contact_gpc).")
 _r("ooh_wait_minutes_mean", MINUTES, "Mean wait for out-of-hours telephone triage", LOWER, ALL, "ooh",
    "Mean minutes from a call to the out-of-hours GP to its telephone triage.")
 _r("acute_team_visits_per_1000_65plus", PER_65, "Acute team visits to people aged 65+", NEITHER,

@@ -107,7 +107,20 @@ class OutOfHours(Service):
         called = inside(triage["arrive"], lo, hi)
         wait = finite_mean((triage["start"] - triage["arrive"])[called])
         rows.append(("ooh_wait_minutes_mean", "all", wait, "minutes"))
+        rows.append(("ooh_hospital_contact_share", "all", self.hospital_contact_share(lo, hi, counts["all"]),
+                     "share of out-of-hours contacts"))  # fmt: skip
         return rows
+
+    def hospital_contact_share(self, lo: float, hi: float, calls: int) -> float:
+        """Share of the out-of-hours contacts of the measured period after which the patient
+        went on to the emergency department: episodes that passed the out-of-hours GP (their
+        path) and reached the ED, with onset in the period, over all calls."""
+        ep = self.world.recorder.episode_table()
+        if len(ep["path"]) == 0:
+            return rate(0, calls)
+        passed = np.array(["ooh" in p.split(">") for p in ep["path"]], bool)
+        to_ed = passed & (ep["ed_visit"] >= 0) & inside(ep["onset"], lo, hi)
+        return rate(int(to_ed.sum()), calls)
 
     def cost(self) -> float:
         """Calls in the measured period times the price of a contact."""

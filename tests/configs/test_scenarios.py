@@ -113,14 +113,21 @@ def test_acute_function_and_health_houses_plus_move_in_the_expected_direction() 
     base = _means(["scenario=baseline"])
     acute = _means(["scenario=acute_function"])
     plus = _means(["scenario=health_houses_plus"])
+    houses = _means(["scenario=health_houses"])
     visits, cost = ("acute_team_visits_per_1000_65plus", "all"), ("cost_dkk_per_capita", "acute_function")
     avoidable = ("avoidable_admissions_per_1000_65plus", "all")
     assert acute[visits] > 1.5 * base[visits]
     assert acute[cost] > base[cost]
     assert acute[avoidable] < base[avoidable] - 0.5  # about -1.3 per 1,000 at 59,246 people, 6 pairs
-    assert plus[avoidable] <= base[avoidable]
+    # the acute team and the satellite on top of the houses (whose loss of continuity raises
+    # avoidable admissions above the baseline's: tests/verification/test_continuity.py)
+    assert plus[avoidable] <= houses[avoidable]
     assert plus[("acute_team_utilisation", "all")] > base[("acute_team_utilisation", "all")]
-    assert acute[("readmissions_30d_share", "65+")] < base[("readmissions_30d_share", "65+")]
+    # the Danish null on total admissions (followup_hazard_ratio 1.0: Thygesen 2015, Esbjerg): the
+    # larger acute function changes total admissions of 65+ by a few percent at most (about -1.4%
+    # at 59,246 people), less than the Danish evaluations could detect
+    total = ("admissions_per_1000_65plus", "all")
+    assert -0.05 < acute[total] / base[total] - 1 < 0.01
     assert acute[("cost_dkk_per_capita", "hospital")] < base[("cost_dkk_per_capita", "hospital")]
     assert (
         plus[("outpatient_travel_km_saved_per_1000", "all")]

@@ -60,7 +60,7 @@ def test_a_scenario_keeps_its_own_lever() -> None:
 
 
 def test_sample_configs_set_the_design_values_per_scenario(tmp_path: Path) -> None:
-    factors = select(["overdue_control_hazard", "merge_solo", "booking_rule"])
+    factors = select(["overdue_control_hazard", "merge_solo", "booking_priority"])
     design = sample(factors, "morris", 2, seed=3)
     assert design.points.shape == (2 * (len(factors) + 1), len(factors))
     files = write_samples(design, ["baseline", "health_houses"], tmp_path)
@@ -75,7 +75,8 @@ def test_sample_configs_set_the_design_values_per_scenario(tmp_path: Path) -> No
         merge = data.get("organisation", {}).get("merge", {}).get("types", {}).get("solo")
         assert (merge is None) == (scenario == "baseline")  # the baseline's lever stays its own
         levels = factors[2].levels
-        assert data["rules"]["booking"]["name"] == levels[nearest(x[2], 0, len(levels) - 1)]
+        if scenario == "baseline":  # health_houses sets its own booking parameters: its lever
+            assert data["rules"]["booking"]["params"]["priority"] == levels[nearest(x[2], 0, len(levels) - 1)]
     design_csv = pd.read_csv(tmp_path / "design.csv")
     np.testing.assert_allclose(design_csv[[m.name for m in factors]].to_numpy(), design.points)
 
@@ -185,7 +186,7 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_sensitivity_command_runs_a_small_design(tmp_path: Path) -> None:
     factors = "overdue_control_hazard,acute_direct_calls"
     if FULL:
-        factors += ",ooh_treat_factor,episode_rates,acute_treat_at_home,booking_rule"
+        factors += ",ooh_treat_factor,episode_rates,acute_treat_at_home,named_gp_share"
     out = _run(tmp_path, "--factors", factors, "-n", "2", "--scenarios", "baseline,acute_function", *TINY)
     assert out.returncode == 0, out.stderr[-3000:]
     folder = tmp_path / "sens"
@@ -248,7 +249,7 @@ def test_sensitivity_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
 
 
 def test_design_is_reproducible() -> None:
-    factors = select(["overdue_control_hazard", "care_seeking", "booking_rule"])
+    factors = select(["overdue_control_hazard", "care_seeking", "booking_priority"])
     a, b = sample(factors, "latin", 10, seed=5), sample(factors, "latin", 10, seed=5)
     np.testing.assert_array_equal(a.points, b.points)
     assert isinstance(a, Design) and a.problem["names"] == [m.name for m in factors]
@@ -269,9 +270,9 @@ def test_a_plug_in_service_is_varied_only_where_the_scenario_has_it() -> None:
 def test_levels_and_whole_numbers_are_drawn_evenly() -> None:
     """Each level of a setting and each whole number of a range is drawn equally often (uniform
     over a range widened by half a step each side, then rounded half up)."""
-    rule, grace = select(["booking_rule", "overdue_grace"])
+    rule, grace = select(["booking_priority", "overdue_grace"])
     design = sample([rule, grace], "latin", 300, seed=2)
-    chosen = [values(rule, x, "baseline")["rules.booking.name"] for x in design.points[:, 0]]
+    chosen = [values(rule, x, "baseline")["rules.booking.params.priority"] for x in design.points[:, 0]]
     counts = {level: chosen.count(level) for level in rule.levels}
     assert set(counts.values()) == {150}
     low, high = grace.range

@@ -140,8 +140,9 @@ def test_health_houses_share_the_episodes_except_those_raised_by_overdue_control
     baseline and health houses) only where the person's related control was overdue in one of
     them: every other episode keeps its person, onset and draws (each candidate carries its own
     draws)."""
-    base = simulate(gp_hours(10), size=8000, years=1)  # short of GPs: controls fall overdue
-    houses = simulate(["organisation=health_houses"], size=8000, years=1)
+    off = "demand.continuity.hazard_coefficient=0"  # continuity apart (tests/verification/test_continuity.py)
+    base = simulate([*gp_hours(10), off], size=8000, years=1)  # short of GPs: controls fall overdue
+    houses = simulate(["organisation=health_houses", off], size=8000, years=1)
     key = ("person", "onset", "readmission_of")  # readmissions (which follow discharges) apart
     a = {
         tuple(r): i for i, r in enumerate(zip(*(base.recorder.episode_table()[c] for c in key), strict=True))

@@ -155,7 +155,7 @@ def test_the_register_loads() -> None:
     assert len(MODELLED) >= 80 and len(PATHS) >= 150
     assert {m.kind for m in MODELLED} == set(mechanisms.KINDS)
     names = {m.name for m in REGISTER if not m.modelled}
-    assert {"continuity_acsc", "chronic_care_dose_response", "co_located_rehabilitation"} <= names
+    assert {"chronic_care_dose_response", "co_located_rehabilitation"} <= names
     # the out-of-hours referral propensity and attendance by distance are modelled, not absent
     modelled = {p for m in MODELLED for p in m.parameters}
     assert {"services.ooh.treat_factor", "services.outpatient.no_show_per_10km"} <= modelled
