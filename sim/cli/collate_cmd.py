@@ -6,7 +6,8 @@ Examples::
     sim collate results/multirun/compare_organisation/latest   # results/compare_organisation/<time>
     sim collate results/multirun/compare_organisation/latest --baseline health_houses --out results/vs_houses
 
-Writes ``summary.csv``, ``differences.csv``, ``jobs.csv``, ``failures.csv``,
+Writes ``summary.csv``, ``differences.csv``, ``cost_effectiveness.csv`` (cost per avoided
+avoidable admission: :mod:`sim.metrics.economics`), ``jobs.csv``, ``failures.csv``,
 ``scenarios.csv``, ``places.csv`` (real places: :mod:`sim.metrics.places`; only a header when
 no job ran one), ``kpis.parquet``, ``timeseries.parquet`` and ``manifest.json``. The
 tables are written to a temporary directory and moved in when all are complete, so a
@@ -50,6 +51,7 @@ STUDY_FILES = (
     "failures.csv",
     "scenarios.csv",
     "places.csv",
+    "cost_effectiveness.csv",
     "kpis.parquet",
     "timeseries.parquet",
     "manifest.json",
@@ -144,6 +146,7 @@ def write_study(study: Study, sweep: Path, out: Path) -> None:
             study.failures.to_csv(t / "failures.csv", index=False)
             study.scenarios.to_csv(t / "scenarios.csv", index=False)
             study.places.to_csv(t / "places.csv", index=False)
+            study.cost_effectiveness.to_csv(t / "cost_effectiveness.csv", index=False)
             study.kpis.to_parquet(t / "kpis.parquet", index=False)
             study.timeseries.to_parquet(t / "timeseries.parquet", index=False)
             manifest = study_manifest(study, sweep, out)

@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
+from sim.metrics.economics import COST_EFFECT_COLUMNS as COST_COLUMNS
+from sim.metrics.economics import cost_effectiveness
 from sim.metrics.places import PLACE_COLUMNS, place_table, reference_of
 from sim.metrics.stats import mean_ci
 
@@ -102,6 +104,8 @@ class Study:
     manifests: list[dict]
     reference: str
     places: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PLACE_COLUMNS))  # real places
+    # cost per avoided avoidable admission against the reference (sim.metrics.economics)
+    cost_effectiveness: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COST_COLUMNS))
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -320,4 +324,5 @@ def collate(sweep: Path, reference: str | None = None) -> Study:
         manifests=[{"job": j.job} | j.manifest | {"status": j.status} for j in jobs],
         reference=ref,
         places=place_table(finished, kpis, ref),
+        cost_effectiveness=cost_effectiveness(kpis, ref),
     )

@@ -20,6 +20,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sim.report.economics import cost_effectiveness_section
 from sim.report.figures import Figure, embed, make_plots
 from sim.report.files import replace_folder, writing
 from sim.report.key_findings import findings_section
@@ -30,7 +31,7 @@ from sim.report.reproducibility import failures_section, manifest_section
 from sim.report.run_warnings import warnings_section
 from sim.report.scenarios import scenarios_section
 from sim.report.sensitivity import sensitivity_folder, sensitivity_section
-from sim.report.stress_des import stress_des
+from sim.report.stress_des import reference_variant, stress_des
 from sim.report.study import Study, load_study
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ CONTENTS = (
     ("plots", "Plots"),
     ("headline", "Headline KPIs"),
     ("differences", "Differences against the reference"),
+    ("cost-effectiveness", "Cost per avoided avoidable admission"),
     ("places", "Places"),
     ("sensitivity", "How much the answers depend on assumptions"),
     ("failures", "Failed jobs"),
@@ -81,7 +83,9 @@ def render(study: Study, figures: list[Figure], sensitivity: Path | None = None)
     created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     places = places_section(study.places)
     many = many_places(study.places)
-    shown = [(k, v) for k, v in CONTENTS if k != "places" or places]
+    economics = "" if many else cost_effectiveness_section(study, reference_variant(study))
+    absent = {k for k, text in (("places", places), ("cost-effectiveness", economics)) if not text}
+    shown = [(k, v) for k, v in CONTENTS if k not in absent]
     contents = "".join(f"<li><a href='#{k}'>{esc(v)}</a></li>" for k, v in shown)
     empty = (
         "A study of many places draws only its maps, and none could be drawn (no place is a single "
@@ -109,6 +113,7 @@ def render(study: Study, figures: list[Figure], sensitivity: Path | None = None)
         per_variant_note("differences", "Differences against the reference")
         if many
         else differences_section(study),
+        economics,
         places,
         sensitivity_section(sensitivity_folder(study.path, sensitivity)),
         failures_section(study),

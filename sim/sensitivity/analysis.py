@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics.collate import find_jobs, load_job
+from sim.metrics.economics import per_resident
 from sim.metrics.registry import HIGHER, LOWER, get
 from sim.report.labels import FINDINGS_KPIS
 from sim.sensitivity.design import MORRIS_LEVELS, Design, parse_sample_name
@@ -164,9 +165,6 @@ def prcc(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ economics
-AVOIDABLE = ("avoidable_admissions_per_1000_65plus", "all")
-COST = ("cost_dkk_per_capita", "total")
-OLD_BANDS = ("65-79", "80+")  # the population KPI's groups of people aged 65+
 ICER_COLUMNS = (
     *("scenario", "samples", "cost_dkk_per_resident", "cost_p05", "cost_p95"),
     *("avoided_per_1000_residents", "avoided_p05", "avoided_p95"),
@@ -175,26 +173,12 @@ ICER_COLUMNS = (
 THRESHOLDS = tuple(range(0, 1_000_001, 25_000))  # DKK per avoided avoidable admission
 
 
-def per_resident(values: pd.DataFrame) -> pd.DataFrame:
-    """Per sample and scenario: the cost per resident (DKK a year) and the avoidable admissions
-    per resident a year (the rate per 1,000 aged 65+ times the share aged 65+ at the end)."""
-    wide = values.pivot_table(index=["sample", "scenario"], columns=["metric", "group"], values="value")
-    needed = [AVOIDABLE, COST, ("population", "all"), *(("population", b) for b in OLD_BANDS)]
-    if any(col not in wide.columns for col in needed):
-        return pd.DataFrame(columns=["sample", "scenario", "cost", "avoidable"])
-    old = sum(wide["population", b] for b in OLD_BANDS)
-    out = pd.DataFrame(
-        {"cost": wide[COST], "avoidable": wide[AVOIDABLE] / 1000.0 * old / wide["population", "all"]}
-    )
-    return out.reset_index()
-
-
 def economics(values: pd.DataFrame, reference: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The incremental cost per avoided avoidable admission of each scenario against ``reference``
     over the samples, and its cost-effectiveness acceptability curve: at each threshold (DKK per
     avoided admission) the share of samples whose net benefit, threshold x admissions avoided -
     extra cost, is positive."""
-    table = per_resident(values)
+    table = per_resident(values, ["sample", "scenario"])
     ref = table[table["scenario"] == reference][["sample", "cost", "avoidable"]]
     icer_rows, ceac_rows = [], []
     for scenario, part in table[table["scenario"] != reference].groupby("scenario"):

@@ -64,6 +64,17 @@ def test_report_tables_means_differences_and_scenarios(page: str, study_dir: Pat
     assert "Solo and small practices merged into doctors" in page  # a scenario description
 
 
+def test_report_gives_the_cost_per_avoided_admission(page: str) -> None:
+    """Each variant's extra cost and admissions avoided against the baseline, paired by
+    replication, and their ratio with Fieller's interval (sim.metrics.economics)."""
+    assert "<h2 id='cost-effectiveness'>Cost per avoided avoidable admission</h2>" in page
+    assert "<a href='#cost-effectiveness'>" in page
+    section = page.split("id='cost-effectiveness'", 1)[1].split("<h2", 1)[0]
+    assert "Fieller" in section
+    for variant in ("health_houses", "ageing_2035"):
+        assert f"<td>{variant}</td>" in section
+
+
 def test_report_lists_failures_and_the_manifest(page: str, study_dir: Path) -> None:
     manifest = json.loads((study_dir / "manifest.json").read_text())
     assert "Failed jobs" in page and "a job that failed, for the failures table" in page
