@@ -126,7 +126,7 @@ class PracticeDay:
         u = self.streams.keyed("demand.continuity").uniform("seen_by", *keys)
         n_units = self.diaries.n_units()[practice[idx]]
         seen = seen_by_named(with_named[gp], n_units, self.config.demand.continuity.cover_share, u)
-        self.continuity.record(requests.person[idx], seen, day)
+        self.continuity.record(requests.person[idx], seen, day, practice[idx])
 
     def run_end(self: SimModel) -> RunEnd:
         """What the run leaves for the KPIs of general practice: each practice as it ended (its
@@ -153,7 +153,8 @@ class PracticeDay:
             for p in self.practices
         ]
         kept = (self.controls.names, self.config, self.satellite.nearest_with)
-        upc = self.continuity.at_end(self.population.n, self.calendar.total_days)
+        pop = self.population
+        upc = self.continuity.at_end(pop.n, self.calendar.total_days, pop.practice)
         return RunEnd(self.population, practices, *kept, *upc)
 
     def needs_put_off(self: SimModel) -> int:

@@ -64,6 +64,8 @@ def fit(config: sim.SimConfig, goal: float, tolerance: float, steps: int) -> tup
     print(f"factor 1.000: {y0:.2f} per 1,000 65+ (target {goal:.1f})")
     if abs(y0 - goal) <= tolerance:
         return x0, y0
+    if y0 <= 0:
+        raise SystemExit("no avoidable admissions at factor 1: run a larger population or longer")
     x1 = goal / y0
     y1 = simulate(config, x1)
     print(f"factor {x1:.3f}: {y1:.2f}")

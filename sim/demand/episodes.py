@@ -116,7 +116,7 @@ def acute_episodes(
             late = controls.overdue_days(cand, k, day) > cfg.overdue_grace_days
             factor = factor * np.where(late, cfg.overdue_hazard_ratio, 1.0)
         if spec.avoidable and continuity.acts:
-            factor = factor * continuity.hazard_ratio(cand)
+            factor = factor * continuity.hazard_ratio(cand, day, pop.practice[cand])
         keep[mine] = factor / ceilings[g]
         gkey[mine] = name_key(name)
     occ = occurrence(person.astype(np.int64) * len(cfg.episode_groups) + group)  # same person, group

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.metrics.places import reference_of
 from sim.metrics.stats import CONFIDENCE, mean_ci
 
 AVOIDABLE = ("avoidable_admissions_per_1000_65plus", "all")
@@ -51,6 +52,8 @@ def fieller(cost: np.ndarray, effect: np.ndarray, level: float = CONFIDENCE) -> 
     (mean(c) - R mean(e))^2 <= t^2 var(mean(c) - R mean(e)). (NaN, NaN) when it is unbounded (the
     effect's own interval covers 0) or there are fewer than two pairs."""
     c, e = np.asarray(cost, float), np.asarray(effect, float)
+    keep = np.isfinite(c) & np.isfinite(e)
+    c, e = c[keep], e[keep]
     n = len(c)
     if n < 2:
         return math.nan, math.nan
@@ -60,15 +63,17 @@ def fieller(cost: np.ndarray, effect: np.ndarray, level: float = CONFIDENCE) -> 
     mc, me = c.mean(), e.mean()
     a = me * me - t2 * ve
     b = mc * me - t2 * vce
-    disc = b * b - a * (mc * mc - t2 * vc)
-    if a <= 0 or disc < 0:
+    if a <= 0:
         return math.nan, math.nan
-    root = math.sqrt(disc)
+    # with a > 0 the discriminant is >= 0 (Cauchy-Schwarz); rounding can take a zero below it
+    root = math.sqrt(max(b * b - a * (mc * mc - t2 * vc), 0.0))
     return float((b - root) / a), float((b + root) / a)
 
 
 def cost_effectiveness(kpis: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """For every variant of a study against ``reference``, paired by replication and seed: the
+    """For every variant of a study against ``reference`` (in a sweep over places, the reference
+    scenario of the same place: :func:`sim.metrics.places.reference_of`), paired by replication
+    and seed: the
     extra cost per resident, the avoidable admissions avoided per 1,000 residents a year (each
     with its t interval) and the cost per avoided admission with Fieller's interval (NaN where the
     variant avoids none on average or the interval is unbounded)."""
@@ -77,10 +82,15 @@ def cost_effectiveness(kpis: pd.DataFrame, reference: str) -> pd.DataFrame:
         return pd.DataFrame(columns=list(COST_EFFECT_COLUMNS))
     table = per_resident(kpis, keys)
     pair = ["replication", "seed"]
-    ref = table[table["variant"] == reference][[*pair, "cost", "avoidable"]]
+    variants = list(dict.fromkeys(kpis["variant"]))
     rows = []
-    for (variant, scenario), part in table[table["variant"] != reference].groupby(["variant", "scenario"]):
-        both = part.merge(ref, on=pair, suffixes=("", "_ref"))
+    for (variant, scenario), part in table.groupby(["variant", "scenario"], sort=False):
+        against = reference_of(variant, reference, variants)  # in a sweep over places: the same place's
+        if against is None:
+            continue
+        ref = table[table["variant"] == against][[*pair, "cost", "avoidable"]]
+        both = part.merge(ref, on=pair, suffixes=("", "_ref")).dropna(subset=["cost", "cost_ref"])
+        both = both.dropna(subset=["avoidable", "avoidable_ref"])
         if both.empty:
             continue
         extra = (both["cost"] - both["cost_ref"]).to_numpy(float)
@@ -89,6 +99,6 @@ def cost_effectiveness(kpis: pd.DataFrame, reference: str) -> pd.DataFrame:
         gain = avoided.mean() > 0
         ratio = cost_ci[0] / avoided.mean() if gain else math.nan
         low, high = fieller(extra, avoided) if gain else (math.nan, math.nan)
-        head = (variant, scenario, reference, len(both))
+        head = (variant, scenario, against, len(both))
         rows.append((*head, *cost_ci[:3], *avoided_ci[:3], ratio, low, high))
     return pd.DataFrame(rows, columns=list(COST_EFFECT_COLUMNS))

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 Row = tuple[str, str, float, str]
 EVENING_HOUR = 17.0
-UPC_MIN_CONTACTS = 2.0  # GP contacts in the window for a UPC (Barker 2017 counted people with 2 or more)
+UPC_MIN_CONTACTS = 2.0  # weighted GP contacts for a UPC (Barker 2017 counted people with 2 or more)
 TRAVEL_CHANNELS = ("in_person",)  # contacts for which the patient travels to the practice
 
 
@@ -155,7 +155,8 @@ def _continuity_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Ro
 def _upc_kpis(model: SimModel) -> Iterator[Row]:
     """Mean usual-provider-of-care index (UPC: share of a person's GP contacts with their named
     GP over the continuity window) of the living listed residents with at least
-    ``UPC_MIN_CONTACTS`` GP contacts in it, in all, by their practice's type and by age band."""
+    ``UPC_MIN_CONTACTS`` weighted GP contacts (each weighs exp(-age / window): two recent contacts,
+    or three spread over the window), in all, by their practice's type and by age band."""
     end = end_of(model)
     pop = end.population
     person = np.flatnonzero(pop.alive & (pop.practice >= 0) & (end.gp_contacts >= UPC_MIN_CONTACTS))

@@ -240,7 +240,8 @@ _r("continuity_share", "share of routine GP contacts", "Routine GP contacts with
 _r("upc_mean", "usual-provider index", "Usual-provider-of-care index (continuity)", HIGHER,
    "all, practice types (of the person's practice) and age bands", "practice",
    "Mean share of a resident's GP contacts that were with their named GP over the continuity window "
-   "(demand.continuity.window_days), among living listed residents with at least 2 GP contacts in it.")
+   "(demand.continuity.window_days), among living listed residents with at least 2 weighted GP contacts "
+   "(each weighs exp(-age/window): two recent contacts, or three spread over the window).")
 _r("travel_minutes_mean", MINUTES, "Mean travel time to the practice, one way", LOWER, AREAS,
    "practice", "Mean one-way travel time of in-person contacts.")
 _r("equipment_trips_per_1000", "trips to hospital or satellite per 1000 per year",

@@ -20,7 +20,9 @@ def _ratio(r: object) -> tuple[str, str]:
     if not math.isfinite(ratio):
         return "none avoided", "–"
     if ratio <= 0:
-        return "cheaper and better", f"{number(low)} to {number(high)}" if math.isfinite(low) else "unbounded"
+        return "cheaper and better", f"{number(low)} to {number(high)}" if math.isfinite(low) else "–"
+    if int(r.n) < 2:
+        return number(ratio), "needs 2 or more replications"
     if not math.isfinite(low):
         return number(ratio), "unbounded (admissions avoided not told from 0)"
     return number(ratio), f"{number(low)} to {number(high)}"

@@ -110,7 +110,7 @@ class FirstAvailable(BookingRule):
 class ContinuityParams(FirstAvailableParams):
     """Parameters of the continuity-preferring booking rule."""
 
-    share: float = probability(1.0)  # share of patients who insist on their own GP for routine needs
+    share: float = probability(1.0)  # share of patients who ask for their named GP for routine needs
 
 
 @register
@@ -122,6 +122,15 @@ class ContinuityFirst(FirstAvailable):
 
     name = "continuity"
     Params = ContinuityParams
+
+    def asks_for_named(self, person: np.ndarray, world: World) -> np.ndarray:
+        """Whether each patient asks for their named GP: a trait of the patient (``share`` of
+        them), drawn keyed by the person, so the same patients ask in every scenario and on
+        every request."""
+        if self.params.share >= 1.0:
+            return np.ones(len(person), bool)
+        u = world.streams.keyed("rules.booking.named_gp").uniform("asks", person.astype(np.int64))
+        return u < self.params.share
 
     def book(
         self,
@@ -137,7 +146,7 @@ class ContinuityFirst(FirstAvailable):
         offset[urgent] = super().book(
             requests.subset(urgent), practice[urgent], role[urgent], minutes[urgent], world
         ).offset
-        named = (~requests.same_day) & (role == GP) & (self.rng.random(len(requests)) < self.params.share)
+        named = (~requests.same_day) & (role == GP) & self.asks_for_named(requests.person, world)
         idx = self.in_priority(requests, np.flatnonzero(named))
         unit = named_gp(pop.gp_draw[requests.person[idx]], diaries.n_units()[practice[idx]])
         for h, pos in self.by_horizon(practice, idx):

@@ -20,6 +20,7 @@ in every scenario with the same opening hours, whatever happens to the other cal
 from __future__ import annotations
 
 from collections.abc import Generator
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -113,12 +114,13 @@ class OutOfHours(Service):
 
     def hospital_contact_share(self, lo: float, hi: float, calls: int) -> float:
         """Share of the out-of-hours contacts of the measured period after which the patient
-        went on to the emergency department: episodes that passed the out-of-hours GP (their
-        path) and reached the ED, with onset in the period, over all calls."""
+        went on to the emergency department: episodes the out-of-hours GP saw and sent on (their
+        path passes ``ooh`` to a service other than the own practice, which means the service
+        closed first) and that reached the ED, with onset in the period, over all calls."""
         ep = self.world.recorder.episode_table()
         if len(ep["path"]) == 0:
             return rate(0, calls)
-        passed = np.array(["ooh" in p.split(">") for p in ep["path"]], bool)
+        passed = np.array([_sent_on_from_ooh(p) for p in ep["path"]], bool)
         to_ed = passed & (ep["ed_visit"] >= 0) & inside(ep["onset"], lo, hi)
         return rate(int(to_ed.sum()), calls)
 
@@ -266,3 +268,10 @@ class OutOfHours(Service):
         x = u * cum[-1]
         i = np.minimum(np.searchsorted(cum, x, side="right") - 1, len(spans) - 1)
         return np.array([a for a, _ in spans])[i] + (x - cum[i])
+
+
+def _sent_on_from_ooh(path: str) -> bool:
+    """Whether an episode's path (services joined by '>') passed the out-of-hours GP and went
+    on to a service other than the own practice."""
+    steps = path.split(">")
+    return any(a == "ooh" and b != "practice" for a, b in pairwise(steps))
