@@ -26,6 +26,16 @@ def test_fieller_covers_the_true_ratio_at_about_its_level():
     assert covered / trials == pytest.approx(0.95, abs=0.015)
 
 
+def test_fieller_of_an_exact_ratio_is_that_ratio():
+    """Costs proportional to the effect in every replication: the interval is the ratio itself
+    (rounding must not make it unbounded)."""
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        effect = rng.uniform(0.5, 2.0, 5)
+        low, high = fieller(30_000 * effect, effect)
+        assert low == pytest.approx(30_000, rel=1e-6) and high == pytest.approx(30_000, rel=1e-6)
+
+
 def test_fieller_is_unbounded_when_the_effect_is_not_told_from_zero():
     effect = np.array([0.5, -0.4, 0.3, -0.2, 0.1])
     assert all(math.isnan(x) for x in fieller(effect * 1000 + 5, effect))
@@ -73,3 +83,18 @@ def test_without_the_kpis_it_needs_the_table_is_empty():
     frame = pd.DataFrame(_kpis("baseline", 0, 1.0, 1.0)[:1] + _kpis("houses", 0, 1.0, 1.0)[:1])
     assert cost_effectiveness(frame, "baseline").empty
     assert cost_effectiveness(pd.DataFrame(), "baseline").empty
+
+
+def test_in_a_sweep_over_places_each_variant_meets_its_own_place():
+    """Health houses in place B against the baseline of place B, not of place A."""
+    rows = []
+    for r in range(3):
+        rows += _kpis("baseline | place=A", r, 5000.0 + r, 60.0 + r)
+        rows += _kpis("hh | place=A", r, 5010.0 + r, 55.0 + r)
+        rows += _kpis("baseline | place=B", r, 25000.0 + r, 80.0 + r)
+        rows += _kpis("hh | place=B", r, 25020.0 + r, 70.0 + r)
+    table = cost_effectiveness(pd.DataFrame(rows), "baseline | place=A").set_index("variant")
+    assert set(table.index) == {"hh | place=A", "hh | place=B"}
+    assert table.loc["hh | place=B", "reference"] == "baseline | place=B"
+    assert table.loc["hh | place=B", "extra_cost_dkk_per_resident"] == pytest.approx(20.0)
+    assert table.loc["hh | place=B", "dkk_per_avoided_admission"] == pytest.approx(10_000.0)
