@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.config.organisation import (  # noqa: F401 - re-exported: the schema in one place
+    REGION_CLINIC,
     ChannelMinutes,
     DiaryConfig,
     Hours,
@@ -190,6 +191,11 @@ class SimConfig(Validated):
 
     def checks(self) -> Iterator[tuple[str, str]]:
         yield from check_condition_names(self)
+        kinds = {*self.organisation.practice_types, REGION_CLINIC}
+        for kind in (self.rules.booking.params or {}).get("share_by_type") or {}:
+            if kind not in kinds:
+                yield (f"rules.booking.params.share_by_type.{kind}",
+                       f"no practice type {kind!r} (known: {', '.join(sorted(kinds))})")  # fmt: skip
         msg = kpi_spec_error(self.objective)
         if msg:
             yield "objective", msg

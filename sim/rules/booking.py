@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from sim.config.organisation import GP
-from sim.config.validation import Validated, one_of, probability
+from sim.config.validation import Validated, one_of, probabilities, probability
 from sim.rules.base import Rule, register
 
 if TYPE_CHECKING:
@@ -111,6 +111,9 @@ class ContinuityParams(FirstAvailableParams):
     """Parameters of the continuity-preferring booking rule."""
 
     share: float = probability(1.0)  # share of patients who ask for their named GP for routine needs
+    # the share in practices of a type, where it differs (e.g. {health_house: 0.5}); types of
+    # organisation.practice_types or region_clinic
+    share_by_type: dict[str, float] = probabilities(dict)
 
 
 @register
@@ -123,14 +126,20 @@ class ContinuityFirst(FirstAvailable):
     name = "continuity"
     Params = ContinuityParams
 
-    def asks_for_named(self, person: np.ndarray, world: World) -> np.ndarray:
-        """Whether each patient asks for their named GP: a trait of the patient (``share`` of
-        them), drawn keyed by the person, so the same patients ask in every scenario and on
-        every request."""
-        if self.params.share >= 1.0:
+    def setup(self, world: World) -> None:
+        super().setup(world)
+        by_type = self.params.share_by_type
+        self.share = np.array([by_type.get(p.kind, self.params.share) for p in world.practices])
+
+    def asks_for_named(self, person: np.ndarray, practice: np.ndarray, world: World) -> np.ndarray:
+        """Whether each patient asks for their named GP at their practice: a trait of the
+        patient (a uniform keyed by the person, the same in every scenario and on every request)
+        under the practice's share (``share``, or ``share_by_type`` of its type)."""
+        share = self.share[practice]
+        if len(share) == 0 or share.min() >= 1.0:
             return np.ones(len(person), bool)
         u = world.streams.keyed("rules.booking.named_gp").uniform("asks", person.astype(np.int64))
-        return u < self.params.share
+        return u < share
 
     def book(
         self,
@@ -146,7 +155,7 @@ class ContinuityFirst(FirstAvailable):
         offset[urgent] = super().book(
             requests.subset(urgent), practice[urgent], role[urgent], minutes[urgent], world
         ).offset
-        named = (~requests.same_day) & (role == GP) & self.asks_for_named(requests.person, world)
+        named = (~requests.same_day) & (role == GP) & self.asks_for_named(requests.person, practice, world)
         idx = self.in_priority(requests, np.flatnonzero(named))
         unit = named_gp(pop.gp_draw[requests.person[idx]], diaries.n_units()[practice[idx]])
         for h, pos in self.by_horizon(practice, idx):

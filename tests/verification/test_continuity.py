@@ -158,3 +158,17 @@ def test_health_houses_trade_continuity_for_access_unless_they_protect_it(upc_by
     assert _kpi(pooled, "upc_mean", "health_house") < _kpi(kept, "upc_mean", "health_house")
     # ... and buys shorter routine waits for it
     assert _kpi(pooled, "routine_wait_days_mean") < _kpi(kept, "routine_wait_days_mean")
+
+
+def test_only_the_houses_book_otherwise_in_the_scenario_without_protection(upc_by_scenario):
+    """health_houses lowers the named-GP share in the houses only (share_by_type): the practices
+    that stay book as today, so their continuity is the baseline's."""
+    base, pooled = upc_by_scenario["baseline"], upc_by_scenario["health_houses"]
+    same = _kpi(base, "upc_mean", "partnership")
+    assert _kpi(pooled, "upc_mean", "partnership") == pytest.approx(same, abs=0.03)
+
+
+def test_a_share_for_an_unknown_practice_type_is_refused_naming_the_key():
+    key = r"rules\.booking\.params\.share_by_type\.hospital: no practice type"
+    with pytest.raises(sim.ConfigError, match=key):
+        sim.load_config(["scenario=health_houses", "+rules.booking.params.share_by_type.hospital=0.5"])
