@@ -64,15 +64,16 @@ class ContinuityLedger:
         if len(person) == 0:
             return
         self.grow(int(person.max()) + 1)
-        who, first, inverse = np.unique(person, return_index=True, return_inverse=True)
-        n_all = np.bincount(inverse, minlength=len(who)).astype(np.float32)
-        n_named = np.bincount(inverse, weights=named.astype(np.float32), minlength=len(who))
-        decay = self.decay(who, day)
-        decay[self.practice[who] != practice[first]] = 0.0  # a new practice: a new relationship
-        self.contacts[who] = self.contacts[who] * decay + n_all
-        self.with_named[who] = self.with_named[who] * decay + n_named
-        self.day[who] = day
-        self.practice[who] = practice[first]
+        # a person twice in the batch gets the same decayed value twice (no sort needed), then
+        # each contact is added
+        decay = self.decay(person, day)
+        decay[self.practice[person] != practice] = 0.0  # a new practice: a new relationship
+        self.contacts[person] = self.contacts[person] * decay
+        self.with_named[person] = self.with_named[person] * decay
+        np.add.at(self.contacts, person, np.float32(1.0))
+        np.add.at(self.with_named, person, named.astype(np.float32))
+        self.day[person] = day
+        self.practice[person] = practice
 
     def decay(self, person: np.ndarray, day: int) -> np.ndarray:
         """Weight, on ``day``, of each person's counts as last updated (1 on that day)."""
