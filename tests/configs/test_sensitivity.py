@@ -81,6 +81,14 @@ def test_sample_configs_set_the_design_values_per_scenario(tmp_path: Path) -> No
     np.testing.assert_allclose(design_csv[[m.name for m in factors]].to_numpy(), design.points)
 
 
+def _effects(metric: str, unit: str, values: np.ndarray) -> pd.DataFrame:
+    """An effects table of one scenario ``s`` and KPI, one row per design point."""
+    return pd.DataFrame(
+        {"sample": range(len(values)), "scenario": "s", "metric": metric, "group": "all", "unit": unit,
+         "effect": values}
+    )  # fmt: skip
+
+
 def test_the_ranking_finds_the_factor_an_effect_depends_on() -> None:
     """A known truth: the effect is 3 x (first factor), the second does nothing. Morris mu* is
     3 x the first factor's range and 0 for the second; the summary's interval and better-share
@@ -89,16 +97,8 @@ def test_the_ranking_finds_the_factor_an_effect_depends_on() -> None:
     for method, n in (("morris", 6), ("latin", 40)):
         design = sample(factors, method, n, seed=1)
         x = design.points[:, 0]
-        effect = pd.DataFrame(
-            {
-                "sample": range(len(x)),
-                "scenario": "s",
-                "metric": "avoidable_admissions_per_1000_65plus",
-                "group": "all",
-                "unit": "per 1000",
-                "effect": 3.0 * (x - 1.5),  # below 0 (better) when the ratio is under 1.5
-            }
-        )
+        # below 0 (better) when the ratio is under 1.5
+        effect = _effects("avoidable_admissions_per_1000_65plus", "per 1000", 3.0 * (x - 1.5))
         ranking = rank(design, effect)
         first = ranking.set_index("factor").loc["overdue_control_hazard"]
         other = ranking.set_index("factor").loc["care_seeking"]
@@ -295,16 +295,7 @@ def test_a_missing_job_costs_its_trajectory_not_the_ranking() -> None:
     factors = select(["overdue_control_hazard", "care_seeking"])
     design = sample(factors, "morris", 4, seed=1)
     x = design.points[:, 0]
-    effect = pd.DataFrame(
-        {
-            "sample": range(len(x)),
-            "scenario": "s",
-            "metric": "routine_wait_days_mean",
-            "group": "all",
-            "unit": "days",
-            "effect": 2.0 * x,
-        }
-    ).drop(index=4)  # one job of the second trajectory failed
+    effect = _effects("routine_wait_days_mean", "days", 2.0 * x).drop(index=4)  # a job of trajectory 2 failed
     ranking = rank(design, effect).set_index("factor")
     assert ranking.loc["overdue_control_hazard", "rank"] == 1
     assert ranking.loc["overdue_control_hazard", "influence"] == pytest.approx(
