@@ -70,7 +70,7 @@ import simpy
 
 from sim.acute_links import AcutePathwayLinks
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
-from sim.config.schema import SimConfig
+from sim.config.schema import EQUIPMENT, SimConfig
 from sim.demand import ControlSchedule, Requests, acute_episodes
 from sim.demand.continuity import ContinuityLedger
 from sim.demand.controls import BACKLOG_DAYS
@@ -187,6 +187,11 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self._episode_id = 0
         self._progress: Callable[[int], None] | None = None
         self._deferred: dict[int, list[Requests]] = {}  # needs put off, by the day they are taken up
+        self._equipment_table: np.ndarray | None = None  # practices x equipment on site (practice_day)
+        # the equipment each control's test needs (index into EQUIPMENT; 0: none)
+        self._control_equipment = np.array(
+            [EQUIPMENT.index(c.equipment) for c in config.demand.controls.values()] or [0], np.int64
+        )
         self.followups = GPFollowUps(self.calendar)  # GP follow-ups asked for at discharge
 
     def _create_services(self) -> None:
@@ -251,7 +256,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
             offset, with_named = self._book(sub, practice[active], role, channel, minutes)
             status = np.full(len(requests), NO_PRACTICE, np.int8)
             status[active] = np.where(offset >= 0, BOOKED, NO_SLOT)
-            self._control_outcomes(requests, status, active, offset, day)
+            self._control_outcomes(requests, status, active, offset, practice, day)
             self._record_continuity(requests, status, active, practice, role, with_named, day)
             self.diaries.advance(weekday_of)
 
@@ -311,7 +316,10 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
             pop = self.population
             person, control = self.controls.outpatient_visits(pop, d.day)
             u = self.streams("demand.outpatient_attendance").random(len(person))
-            self.recorder.outpatient(d.day, self.satellite.allocate(pop, person, control, u))
+            visits = self.satellite.allocate(pop, person, control, u)
+            self.recorder.outpatient(d.day, visits)
+            came = visits.attended
+            self.controls.outpatient_attended(person[came], control[came], d.day)
 
     def _step_episodes(self, d: Day) -> None:
         cfg = self.config
@@ -351,7 +359,7 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         d.offset, d.with_named = self._book(d.sub, practice, d.role, d.channel, d.minutes)
         d.status[d.active[d.offset < 0]] = NO_SLOT
         d.status[d.active[self._no_show(d.sub, practice, d.offset >= 0)]] = NO_SHOW
-        self._control_outcomes(d.requests, d.status, d.active, d.offset, d.day)
+        self._control_outcomes(d.requests, d.status, d.active, d.offset, d.practice, d.day)
         self._record_continuity(d.requests, d.status, d.active, d.practice, d.role, d.with_named, d.day)
         self.followups.outcomes(d.followups, d.status == BOOKED, d.active, d.offset, d.day)
 

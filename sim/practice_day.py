@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.config.schema import EQUIPMENT
 from sim.demand import Requests, practice_requests
 from sim.demand.continuity import seen_by_named
 from sim.demand.controls import NONE
@@ -99,14 +100,60 @@ class PracticeDay:
         return escalated
 
     def _control_outcomes(
-        self, requests: Requests, status: np.ndarray, active: np.ndarray, offset: np.ndarray, day: int
+        self: SimModel,
+        requests: Requests,
+        status: np.ndarray,
+        active: np.ndarray,
+        offset: np.ndarray,
+        practice: np.ndarray,
+        day: int,
     ) -> None:
-        """Tell the control schedule which controls will be seen (and on which day); the rest retry."""
+        """Tell the control schedule which controls will be seen (and on which day) and which
+        are complete: a control whose test the practice cannot do is complete only if the
+        patient makes the trip for it (:meth:`_test_trips`); the rest retry."""
         seen_day = np.full(len(requests), NONE, np.int64)
         seen_day[active] = day + offset.astype(np.int64)
         seen_day[status != BOOKED] = NONE
         ctl = np.flatnonzero(requests.control >= 0)
-        self.controls.outcome(requests.person[ctl], requests.control[ctl].astype(np.int64), seen_day[ctl])
+        complete = np.ones(len(ctl), bool)
+        booked = np.flatnonzero(seen_day[ctl] != NONE)
+        complete[booked] = self._test_trips(requests, ctl[booked], practice[ctl[booked]], day)
+        control = requests.control[ctl].astype(np.int64)
+        self.controls.outcome(requests.person[ctl], control, seen_day[ctl], day, complete)
+
+    def _test_trips(
+        self: SimModel, requests: Requests, idx: np.ndarray, practice: np.ndarray, day: int
+    ) -> np.ndarray:
+        """Whether each booked control ``idx`` of ``requests`` (at ``practice``) gets its test:
+        at once where the practice has the control's equipment, else by a trip to the nearer of
+        hospital and satellite with it, made with a chance that falls with the distance
+        (``services.equipment_trip``; drawn keyed by the request's identity)."""
+        need = self._control_equipment[requests.control[idx]]
+        trip = ~self._equipment_on_site()[practice, need]
+        got = np.ones(len(idx), bool)
+        if not trip.any():
+            return got
+        at = idx[trip]
+        person, kind = requests.person[at], need[trip]
+        km = np.zeros(len(at))
+        for k in np.unique(kind):  # to the hospital, or to a satellite clinic nearer with the equipment
+            km[kind == k] = self.satellite.nearest_with(EQUIPMENT[k], self.population, person[kind == k])
+        keys = (key[at] for key in request_keys(requests))
+        u = self.streams.keyed("demand.equipment_trip").uniform("attends", *keys)
+        attended = self.config.services.equipment_trip.attends(u, km)
+        got[trip] = attended
+        self.recorder.equipment_trip(day, km, attended)
+        return got
+
+    def _equipment_on_site(self: SimModel) -> np.ndarray:
+        """(practices x equipment) whether each practice has each piece (column 0, no equipment
+        needed: always); rebuilt when practices are added."""
+        if self._equipment_table is None or len(self._equipment_table) != len(self.practices):
+            has = np.ones((len(self.practices), len(EQUIPMENT)), bool)
+            for p in self.practices:
+                has[p.index, 1:] = [k in p.spec.equipment for k in EQUIPMENT[1:]]
+            self._equipment_table = has
+        return self._equipment_table
 
     def _record_continuity(
         self: SimModel,
@@ -152,10 +199,10 @@ class PracticeDay:
             )
             for p in self.practices
         ]
-        kept = (self.controls.names, self.config, self.satellite.nearest_with)
-        pop = self.population
-        upc = self.continuity.at_end(pop.n, self.calendar.total_days, pop.practice)
-        return RunEnd(self.population, practices, *kept, *upc)
+        pop, day = self.population, self.calendar.total_days
+        upc = self.continuity.at_end(pop.n, day, pop.practice)
+        coverage = self.controls.coverage.at_end(pop.n, day)
+        return RunEnd(self.population, practices, self.controls.names, self.config, *upc, coverage)
 
     def needs_put_off(self: SimModel) -> int:
         """Needs put off by the care-seeking rule and not yet taken to the practice."""

@@ -5,7 +5,7 @@ Examples::
 
     sim sensitivity --factors overdue_grace,acute_direct_calls -n 1 --scenarios baseline,acute_function
     sim sensitivity -n 4 --scenarios baseline,health_houses,acute_function hydra/launcher=local
-    sim sensitivity --method latin -n 64 --factors overdue_control_hazard,ooh_treat_factor
+    sim sensitivity --method latin -n 64 --factors chronic_care_hazard,ooh_treat_factor
     sim sensitivity --analyse results/sensitivity/latest
 
 The design (Morris trajectories by default: ``n`` x (factors + 1) points; ``--method latin``:

@@ -29,6 +29,7 @@ from sim.config.people import (  # noqa: F401 - re-exported
     EQUIPMENT,
     AgeBandConfig,
     AreaConfig,
+    ChronicCareConfig,
     ConditionConfig,
     ContinuityConfig,
     ControlConfig,

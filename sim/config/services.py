@@ -185,10 +185,16 @@ class SatelliteConfig(Validated):
 
 @dataclass(frozen=True)
 class OutpatientConfig(Validated):
-    """Attendance at hospital outpatient controls, which falls with the distance travelled."""
+    """Attendance at a planned trip to hospital (an outpatient control, or the test of a
+    control the practice cannot do), which falls with the distance travelled: the patient
+    does not come with probability ``no_show_share + no_show_per_10km x km / 10``."""
 
     no_show_share: float = probability(0.05)
     no_show_per_10km: float = between(0.0, 0.1, 0.0)
+
+    def attends(self, u: Any, km: Any) -> Any:
+        """Whether each patient comes, from their uniform draw ``u`` and the kilometres ``km``."""
+        return u >= self.no_show_share + self.no_show_per_10km * km / 10
 
 
 @dataclass(frozen=True)
@@ -244,6 +250,9 @@ class ServicesConfig(Validated):
     acute_function: AcuteFunctionConfig = field(default_factory=AcuteFunctionConfig)
     satellite: SatelliteConfig = field(default_factory=SatelliteConfig)
     outpatient: OutpatientConfig = field(default_factory=OutpatientConfig)
+    # trips to hospital or a satellite for a control's test (spirometry, ECG, blood) the
+    # practice cannot do; a missed trip leaves the control incomplete (sim.demand.chronic_care)
+    equipment_trip: OutpatientConfig = field(default_factory=OutpatientConfig)
     costs: CostConfig = field(default_factory=CostConfig)
     # plug-in services by registered name (services.plugins.rehabilitation: {params: {...}})
     plugins: dict[str, PluginConfig] = field(default_factory=dict)

@@ -6,10 +6,11 @@ after each control is booked. On a weekday, everyone whose control is due asks t
 practice for a routine appointment. A request that finds no slot is retried after
 ``control_retry_days``; from its *original* due day until it is booked the control is
 overdue (a retry does not reset it: the request carries the original due day as its
-``need_day``, so lateness is measured from it), and an overdue control raises the hazard
-of the related acute deteriorations (the link from access to avoidable admissions,
-``demand.overdue_hazard_ratio``). Hospital outpatient controls follow their own interval
-and are attended on the day they fall due.
+``need_day``, so lateness is measured from it). Which controls are complete, and so how
+well each person is covered, is kept by :class:`sim.demand.chronic_care.CoverageLedger`
+(``coverage``): the link from access, equipment and distance to the related acute
+deteriorations. Hospital outpatient controls follow their own interval and fall on the day
+they are due (whether the patient comes is the satellite service's part).
 
 Due days live in (persons x controls) arrays; a queue of day buckets finds who is due
 without scanning everyone each day, so the cost grows with the number of controls.
@@ -23,6 +24,7 @@ import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
 from sim.config.schema import DemandConfig
+from sim.demand.chronic_care import CoverageLedger
 from sim.demand.needs import Requests
 from sim.population.state import Population
 from sim.rng import KeyedDraws
@@ -91,10 +93,16 @@ class ControlSchedule:
         self.hospital = DueQueue(len(self.names))
         self.overdue_since = np.full((0, len(self.names)), NONE, np.int32)  # due day of an unbooked control
         self._waiting_since: dict[int, int] = {}  # original due day -> controls of the living waiting
+        self.grace = cfg.overdue_grace_days
+        groups = cfg.episode_groups.values()
+        linked = tuple(sorted({self.names.index(g.control) for g in groups if g.control}))
+        cover = np.minimum(self.interval, self.outpatient_interval) + self.grace
+        self.coverage = CoverageLedger(cfg.chronic_care, cover, linked)
 
     def _grow(self, n: int) -> None:
         self.practice.grow(n)
         self.hospital.grow(n)
+        self.coverage.grow(n)
         if n > len(self.overdue_since):
             pad = np.full((n - len(self.overdue_since), len(self.names)), NONE, np.int32)
             self.overdue_since = np.vstack([self.overdue_since, pad])
@@ -117,6 +125,12 @@ class ControlSchedule:
                 new = who[has & (queue.due[who, k] == NONE)]
                 first = day + np.floor(rng.random(len(new)) * interval)
                 queue.set(new, np.full(len(new), k), first)
+            # cover until the first control (in practice, else at hospital) is overdue
+            new = who[has]
+            first_due = self.practice.due[new, k]
+            first_due = np.where(first_due == NONE, self.hospital.due[new, k], first_due)
+            new, first_due = new[first_due != NONE], first_due[first_due != NONE]
+            self.coverage.start(new, np.full(len(new), k), day, first_due.astype(np.int64) + self.grace)
 
     def requests(self, pop: Population, day: int) -> Requests:
         """Control requests of everyone alive whose control is due by ``day`` and who answers
@@ -129,7 +143,7 @@ class ControlSchedule:
         self._count_waiting(due_day[fresh], +1)
         silent = self._not_answering(person, control, day)
         if silent.any():
-            self.outcome(person[silent], control[silent], np.full(int(silent.sum()), NONE))
+            self.outcome(person[silent], control[silent], np.full(int(silent.sum()), NONE), day)
             person, control = person[~silent], control[~silent]
         due_day = self.overdue_since[person, control]  # the original due day, not the retry's
         n = len(person)
@@ -153,9 +167,20 @@ class ControlSchedule:
         answers = self.draws.uniform("answers", person, control, day) < self.response
         return nonadherent & ~answers
 
-    def outcome(self, person: np.ndarray, control: np.ndarray, seen_day: np.ndarray) -> None:
-        """Set the next control one interval after ``seen_day``; retry later where it is ``NONE``."""
+    def outcome(
+        self,
+        person: np.ndarray,
+        control: np.ndarray,
+        seen_day: np.ndarray,
+        day: int,
+        complete: np.ndarray | None = None,
+    ) -> None:
+        """Set the next control one interval after ``seen_day``; retry later where it is ``NONE``.
+        Booked controls that are ``complete`` (default: all booked; not where the patient
+        missed the trip for the control's test) renew the person's cover from ``day``."""
         done = seen_day != NONE
+        full = done if complete is None else done & complete
+        self.coverage.complete(person[full], control[full], day, seen_day[full])
         self.practice.set(person[done], control[done], seen_day[done] + self.interval[control[done]])
         since = self.overdue_since[person[done], control[done]]
         self._count_waiting(since[since != NONE], -1)
@@ -196,17 +221,17 @@ class ControlSchedule:
         mask = int(np.bitwise_or.reduce(1 << self.bits[np.isfinite(self.interval)], initial=0))
         return pop.count_alive_with(mask)
 
-    def overdue_days(self, person: np.ndarray, control: int, day: int) -> np.ndarray:
-        """Days by which ``control`` of each person is overdue on ``day`` (0 when not overdue)."""
-        since = self.overdue_since[person, control]
-        return np.where(since == NONE, 0, np.maximum(day - since, 0))
-
     def outpatient_visits(self, pop: Population, day: int) -> tuple[np.ndarray, np.ndarray]:
-        """Hospital outpatient controls due by ``day`` (persons, control index); each is
-        attended on its day and the next one is set an interval later."""
+        """Hospital outpatient controls due by ``day`` (persons, control index); each falls on
+        its day and the next one is set an interval later (a missed one is not rebooked: it
+        only leaves the person's cover to lapse, :meth:`outpatient_attended`)."""
         self._grow(pop.n)
         person, control = self.hospital.pop_due(day, pop.alive)
         self.hospital.set(
             person, control, self.hospital.due[person, control] + self.outpatient_interval[control]
         )
         return person, control
+
+    def outpatient_attended(self, person: np.ndarray, control: np.ndarray, day: int) -> None:
+        """Outpatient controls attended on ``day``: they renew the person's cover."""
+        self.coverage.complete(person, control, day, np.full(len(person), day, np.int64))

@@ -2,8 +2,9 @@
 
 For each group the rate of a person is the band's base rate among people who have the
 group's condition (``requires``), times the group's risk ratios (conditions, frailty,
-home care), times ``demand.overdue_hazard_ratio`` when the related control has been
-overdue for more than ``overdue_grace_days``, and, for the ambulatory-care-sensitive groups
+home care), times the chronic-care multiplier of the person's coverage of the control that
+prevents the group (``control``, :mod:`sim.demand.chronic_care`), and, for the
+ambulatory-care-sensitive groups
 (``avoidable``), times the continuity multiplier of the person's usual-provider index
 (:mod:`sim.demand.continuity`). Episodes are drawn by thinning, so the cost
 grows with the number of episodes, not with persons x days: candidates are drawn at the
@@ -14,7 +15,7 @@ their own (their number depends on the population only), and every other draw of
 candidate (keep, onset, severity and the pathway's named draws, see
 :data:`sim.demand.draws.DRAWS`) is keyed by its identity (person, group, day, its
 occurrence that day) and the draw's name. A candidate kept in one scenario and not in
-another (its control overdue in one only) leaves every other episode's draws unchanged,
+another (its control kept in one only) leaves every other episode's draws unchanged,
 and so does a new draw name or a new group. Onsets are uniform over the day.
 """
 
@@ -51,11 +52,11 @@ def _person_factor(
     return factor
 
 
-def _ceiling(cfg: DemandConfig, group: EpisodeGroupConfig, continuity: ContinuityLedger) -> float:
+def _ceiling(group: EpisodeGroupConfig, controls: ControlSchedule, continuity: ContinuityLedger) -> float:
     """The highest rate ratio a person of ``group`` can have (candidates are drawn at it)."""
     ceiling = float(np.prod([max(r, 1.0) for r in group.risk_ratios.values()], initial=1.0))
-    if group.overdue_control:
-        ceiling *= max(cfg.overdue_hazard_ratio, 1.0)
+    if group.control and controls.coverage.acts:
+        ceiling *= controls.coverage.ceiling()
     if group.avoidable and continuity.acts:
         ceiling *= continuity.ceiling()
     return ceiling
@@ -101,7 +102,7 @@ def acute_episodes(
     draws ``names`` (the services' and rules' declared draws). ``rng`` is the stream
     ``demand.episodes``: only its seed is used, every draw is keyed (see the module doc)."""
     keyed = KeyedDraws.from_generator(rng)
-    ceilings = [_ceiling(cfg, spec, continuity) for spec in cfg.episode_groups.values()]
+    ceilings = [_ceiling(spec, controls, continuity) for spec in cfg.episode_groups.values()]
     person, group = _candidates(cfg, ceilings, pop.alive_by_band(), day, keyed)
     keep = np.zeros(len(person))  # the probability of keeping each candidate
     gkey = np.zeros(len(person), np.uint64)
@@ -111,10 +112,9 @@ def acute_episodes(
             continue
         cand = person[mine]
         factor = _person_factor(pop, spec, cand, frail_threshold)
-        if spec.overdue_control:
-            k = controls.names.index(spec.overdue_control)
-            late = controls.overdue_days(cand, k, day) > cfg.overdue_grace_days
-            factor = factor * np.where(late, cfg.overdue_hazard_ratio, 1.0)
+        if spec.control and controls.coverage.acts:
+            k = controls.names.index(spec.control)
+            factor = factor * controls.coverage.hazard_ratio(cand, k, day)
         if spec.avoidable and continuity.acts:
             factor = factor * continuity.hazard_ratio(cand, day, pop.practice[cand])
         keep[mine] = factor / ceilings[g]

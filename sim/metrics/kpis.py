@@ -213,6 +213,11 @@ def planned_care_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[R
         yield "chronic_controls_per_1000", name, 1000.0 * _rate(sel.sum(), py), "per 1000 per year"
         yield "control_delay_days_mean", name, float(late[sel].mean()) if sel.any() else float("nan"), "days"
     yield from control_lateness_kpis(model, len(booked), np.count_nonzero(late > grace))
+    end = end_of(model)
+    for k, (person, coverage) in end.coverage.items():
+        alive = end.population.alive[person]
+        value = float(coverage[alive].mean()) if alive.any() else float("nan")
+        yield "control_coverage_mean", names[k], value, "share of the window covered"
     cal = model.calendar
     visits = [v for d, v in model.recorder.outpatient_visits if cal.in_window(d)]
     control = np.concatenate([v.control for v in visits]) if visits else np.empty(0, int)

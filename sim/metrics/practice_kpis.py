@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config.people import AGE_BANDS, EQUIPMENT
+from sim.config.people import AGE_BANDS
 from sim.metrics.rates import rate as _rate
 from sim.metrics.records import BOOKED, PracticeAtEnd, RunEnd
 from sim.population.geography import practice_travel_minutes as travel_minutes
@@ -209,25 +209,21 @@ def _travel_kpis(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
 
 
 def _equipment_trips(model: SimModel, req: dict[str, np.ndarray]) -> Iterator[Row]:
-    need = np.array([EQUIPMENT.index(c.equipment) for c in model.config.demand.controls.values()] or [0])
-    end = end_of(model)
-    has = np.ones((len(end.practices), len(EQUIPMENT)), bool)  # column 0: no equipment needed
-    for p in end.practices:
-        has[p.index, 1:] = [k in p.equipment for k in EQUIPMENT[1:]]
-    done = np.flatnonzero((req["status"] == BOOKED) & (req["control"] >= 0))
-    trip = ~has[req["practice"][done], need[req["control"][done]]]
-    pop = end.population
-    person = req["person"][done][trip]
-    kind = need[req["control"][done]][trip]
-    km = np.zeros(len(person))
-    for k in np.unique(kind):  # to the hospital, or to a satellite clinic nearer with the equipment
-        km[kind == k] = end.equipment_km(EQUIPMENT[k], pop, person[kind == k])
+    """Trips for the tests of controls the practice cannot do, as the run made them (the
+    recorder's trips of the measured period): per 1000 a year, their distance, and the share
+    the patients missed (which leaves the control incomplete, sim.demand.chronic_care)."""
+    cal = model.calendar
+    trips = [(km, came) for d, km, came in model.recorder.equipment_trips if cal.in_window(d)]
+    km = np.concatenate([t[0] for t in trips]) if trips else np.zeros(0)
+    came = np.concatenate([t[1] for t in trips]) if trips else np.zeros(0, bool)
     counts = model.recorder.population_counts
     person_years = (counts[0].total + counts[-1].total) / 2.0 * model.calendar.years
     yield (
         "equipment_trips_per_1000",
         "all",
-        1000.0 * _rate(len(person), person_years),
+        1000.0 * _rate(len(km), person_years),
         "trips to hospital or satellite per 1000 per year",
     )
     yield "equipment_trip_km_mean", "all", float(km.mean()) if len(km) else float("nan"), "km"
+    missed = float(np.count_nonzero(~came) / len(came)) if len(came) else float("nan")
+    yield "equipment_trips_missed_share", "all", missed, "share of trips"

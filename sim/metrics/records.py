@@ -6,7 +6,6 @@ the KPI table. Request records are kept as compact arrays, one batch per day.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,11 +79,11 @@ class RunEnd:
     practices: list[PracticeAtEnd]
     control_names: tuple[str, ...]
     config: SimConfig  # the areas' travel speeds (a ``Map`` for travel times)
-    # kilometres from homes to the nearer place with a piece of equipment (hospital or satellite
-    # clinic): a function of the sites alone (``Satellite.nearest_with``)
-    equipment_km: Callable[[str, Population, np.ndarray], np.ndarray]
     upc: np.ndarray  # per person: usual-provider-of-care index at the end (sim.demand.continuity)
     gp_contacts: np.ndarray  # per person: GP contacts over the continuity window (weighted)
+    # per control some deterioration depends on (by index): (enrolled persons, their coverage
+    # at the end) (sim.demand.chronic_care)
+    coverage: dict[int, tuple[np.ndarray, np.ndarray]]
 
     def column(self, name: str) -> np.ndarray:
         """One attribute of every practice, by index (``kind``, ``gp_fte``, ``listed``, ...)."""
@@ -164,6 +163,8 @@ class Recorder:
         self.needs = np.zeros(calendar.total_days, np.int64)  # practice needs arising per day
         self.gp_fte = np.zeros(calendar.total_days)  # GP full-time equivalents at work, per day
         self.outpatient_visits: list[tuple[int, Visits]] = []
+        # trips for a control's test the practice cannot do: (day, km one way, attended)
+        self.equipment_trips: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.workforce: list[tuple[int, int, int]] = []  # (day, GPs retired, GPs recruited)
         self.shut: list[int] = []  # practices that shut, in order
         # births, immigrants, deaths and emigrants per day
@@ -233,6 +234,10 @@ class Recorder:
     def outpatient(self, day: int, visits: Visits) -> None:
         """Record the hospital outpatient controls of ``day``: site, distance, attendance."""
         self.outpatient_visits.append((day, visits))
+
+    def equipment_trip(self, day: int, km: np.ndarray, attended: np.ndarray) -> None:
+        """Record the day's trips for controls' tests: distance and whether the patient came."""
+        self.equipment_trips.append((day, km, attended))
 
     def workforce_change(self, day: int, retired: int, recruited: int) -> None:
         """Record a yearly workforce change."""

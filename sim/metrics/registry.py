@@ -248,6 +248,10 @@ _r("equipment_trips_per_1000", "trips to hospital or satellite per 1000 per year
    "Trips to hospital or satellite for equipment", LOWER, ALL, "practice",
    "Chronic controls whose equipment (lab, ECG, spirometry) the practice lacks, so the patient "
    "travels to the hospital or a satellite clinic, per 1,000 person-years.")
+_r("equipment_trips_missed_share", "share of trips", "Tests of controls missed (trip not made)", LOWER,
+   ALL, "practice",
+   "Share of those trips the patient did not make (attendance falls with distance, "
+   "services.equipment_trip); the control is then incomplete and the person's cover lapses.")
 _r("equipment_trip_km_mean", KM, "Distance to equipment (lab, ECG, spirometry), one way", LOWER, ALL,
    "practice", "Mean one-way distance of those equipment trips.")
 
@@ -256,6 +260,13 @@ _r("chronic_controls_per_1000", PER_1000, "Chronic-disease controls in general p
    CONDITION, "controls", "Chronic-disease controls booked in general practice per 1,000 person-years.")
 _r("control_delay_days_mean", DAYS, "Mean delay of chronic-disease controls", LOWER, CONDITION,
    "controls", "Mean days from a control's original due day to its booked contact.")
+_r("control_coverage_mean", "share of the window covered",
+   "Chronic-care coverage: share of the past year kept up to date by complete controls", HIGHER,
+   "controls some deterioration depends on (copd, heart_failure, t2d)", "controls",
+   "Mean, over living people with the condition, of the share of the window (demand.chronic_care."
+   "window_days, days weighted by exp(-age/window)) in which their last complete control (with its "
+   "test, or an attended outpatient control) was at most its interval plus overdue_grace_days ago. "
+   "The hazard of the deteriorations the control prevents falls with it (sim.demand.chronic_care).")
 _r("controls_overdue_share", "share of controls booked or waiting",
    "Chronic-disease controls more than the grace period late (booked or waiting)", LOWER, ALL,
    "controls", "Controls booked more than overdue_grace_days late, plus those still waiting at the "

@@ -2,8 +2,10 @@
 
 Older home-care recipients discharged from hospital get a course of rehabilitation visits
 from the municipality (genoptræning, the co-located ``rehabilitation`` service the
-organisation config already names). The first visit comes some days after discharge; from
-then on the 30-day readmission hazard is multiplied by ``readmission_hazard_ratio``. Every
+organisation config already names). The first visit comes some days after discharge
+(``start_days``; ``start_days_co_located`` when the patient's practice has rehabilitation in
+the same house, whose therapists take the referral over the corridor); from then on the 30-day
+readmission hazard is multiplied by ``readmission_hazard_ratio``. Every
 value is an **assumption** with the range given beside it: no Danish evaluation of this
 effect is in the shipped evidence, so it belongs in the mechanism register as such.
 
@@ -52,6 +54,8 @@ class RehabilitationParams(Validated):
     share: dict[str, float] = keyed_by(probabilities(lambda: bands(0.0, 0.5, 0.7)), AGE_BANDS)
     home_care_only: bool = True  # only home-care recipients (assumption: the municipality's own clients)
     start_days: float = between(0.0, 30.0, 3.0)  # days from discharge to the first visit (assumption, 1-7)
+    # the same when the patient's practice has rehabilitation in its house (assumption, 0-3)
+    start_days_co_located: float = between(0.0, 30.0, 1.0)
     readmission_hazard_ratio: float = between(0.0, 1.0, 0.85)  # from the first visit (assumption, 0.7-1.0)
     visits: int = at_least(1, 6)  # visits per course (assumption, 4-10), for the cost
     cost_per_visit: float = non_negative(450.0)  # DKK (assumption, 300-700)
@@ -83,7 +87,13 @@ class Rehabilitation(Service):
         if self.keyed.uniform("course", *key) >= self.share[ep.band]:
             return None
         self.courses.append((world.env.now, ep.band))
-        return p.start_days * MINUTES_PER_DAY, p.readmission_hazard_ratio
+        start = p.start_days_co_located if self._co_located(ep.practice) else p.start_days
+        return start * MINUTES_PER_DAY, p.readmission_hazard_ratio
+
+    def _co_located(self, practice: int) -> bool:
+        """Whether ``practice`` (-1: none) has municipal rehabilitation in its house."""
+        practices = self.world.practices
+        return 0 <= practice < len(practices) and "rehabilitation" in practices[practice].spec.co_located
 
     def kpis(self) -> list[Row]:
         """Courses started in the measured period per 1,000 residents 65+ a year, and their cost

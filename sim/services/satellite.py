@@ -102,8 +102,7 @@ class Satellite(Service):
             site[nearer] = SATELLITE
             self._carry -= places  # places left unused that day are lost; fractions carry over
         km = np.where(site == SATELLITE, km_s, km_h)
-        no_show = self.outpatient.no_show_share + self.outpatient.no_show_per_10km * km / 10
-        return Visits(person, control, site, km, km_h, u >= no_show)
+        return Visits(person, control, site, km, km_h, self.outpatient.attends(u, km))
 
     def kpis(self) -> list[Row]:
         """Outpatient controls per 1000 a year by site, mean travel, travel saved by the satellite

@@ -46,21 +46,21 @@ def test_factors_are_the_modelled_entries_with_a_range() -> None:
     assert bounds(switch) == (0.0, 1.0)
     levels = next(m for m in every if m.scale == "levels")
     assert bounds(levels) == (-0.5, len(levels.levels) - 0.5)  # each level drawn equally often
-    with pytest.raises(ValueError, match="did you mean overdue_control_hazard"):
-        select(["overdue_control_hazards"])
+    with pytest.raises(ValueError, match="did you mean chronic_care_hazard"):
+        select(["chronic_care_hazards"])
 
 
 def test_a_scenario_keeps_its_own_lever() -> None:
     """Health houses' merging is not an assumption of the baseline (it would make houses there);
     a multiplier applies to every scenario, on the scenario's own value."""
-    merge, rates, hazard = select(["merge_solo", "episode_rates", "overdue_control_hazard"])
+    merge, rates, hazard = select(["merge_solo", "episode_rates", "chronic_care_hazard"])
     assert applies(merge, "health_houses") and not applies(merge, "baseline")
     assert applies(rates, "baseline") and applies(rates, "health_houses")
     assert applies(hazard, "acute_function")
 
 
 def test_sample_configs_set_the_design_values_per_scenario(tmp_path: Path) -> None:
-    factors = select(["overdue_control_hazard", "merge_solo", "booking_priority"])
+    factors = select(["chronic_care_hazard", "merge_solo", "booking_priority"])
     design = sample(factors, "morris", 2, seed=3)
     assert design.points.shape == (2 * (len(factors) + 1), len(factors))
     files = write_samples(design, ["baseline", "health_houses"], tmp_path)
@@ -71,7 +71,7 @@ def test_sample_configs_set_the_design_values_per_scenario(tmp_path: Path) -> No
         data = yaml.safe_load(path.read_text().split("\n", 1)[1])
         assert data["defaults"] == [{"override /scenario": scenario}]
         x = design.points[index]
-        assert data["demand"]["overdue_hazard_ratio"] == pytest.approx(x[0])
+        assert data["demand"]["chronic_care"]["hazard_coefficient"] == pytest.approx(x[0])
         merge = data.get("organisation", {}).get("merge", {}).get("types", {}).get("solo")
         assert (merge is None) == (scenario == "baseline")  # the baseline's lever stays its own
         levels = factors[2].levels
@@ -93,14 +93,14 @@ def test_the_ranking_finds_the_factor_an_effect_depends_on() -> None:
     """A known truth: the effect is 3 x (first factor), the second does nothing. Morris mu* is
     3 x the first factor's range and 0 for the second; the summary's interval and better-share
     follow the effect's values."""
-    factors = select(["overdue_control_hazard", "care_seeking"])
+    factors = select(["chronic_care_hazard", "care_seeking"])
     for method, n in (("morris", 6), ("latin", 40)):
         design = sample(factors, method, n, seed=1)
         x = design.points[:, 0]
-        # below 0 (better) when the ratio is under 1.5
-        effect = _effects("avoidable_admissions_per_1000_65plus", "per 1000", 3.0 * (x - 1.5))
+        # below 0 (better) when the coefficient is under 0.3
+        effect = _effects("avoidable_admissions_per_1000_65plus", "per 1000", 3.0 * (x - 0.3))
         ranking = rank(design, effect)
-        first = ranking.set_index("factor").loc["overdue_control_hazard"]
+        first = ranking.set_index("factor").loc["chronic_care_hazard"]
         other = ranking.set_index("factor").loc["care_seeking"]
         assert first["rank"] == 1 and other["rank"] == 2
         if method == "morris":
@@ -111,7 +111,8 @@ def test_the_ranking_finds_the_factor_an_effect_depends_on() -> None:
             assert first["influence"] == pytest.approx(1.0)
             assert abs(other["influence"]) < other["influence_conf"]  # chance, and not named
         summary = summarise(effect)
-        assert summary["p_better"].iloc[0] == pytest.approx(np.mean(x < 1.5))
+        assert summary["p_better"].iloc[0] == pytest.approx(np.mean(x < 0.3))
+        assert 0 < summary["p_better"].iloc[0] < 1
         assert summary["p05"].iloc[0] < summary["median"].iloc[0] < summary["p95"].iloc[0]
 
 
@@ -184,7 +185,7 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_sensitivity_command_runs_a_small_design(tmp_path: Path) -> None:
-    factors = "overdue_control_hazard,acute_direct_calls"
+    factors = "chronic_care_hazard,acute_direct_calls"
     if FULL:
         factors += ",ooh_treat_factor,episode_rates,acute_treat_at_home,named_gp_share"
     out = _run(tmp_path, "--factors", factors, "-n", "2", "--scenarios", "baseline,acute_function", *TINY)
@@ -216,8 +217,8 @@ def test_sensitivity_command_runs_a_small_design(tmp_path: Path) -> None:
         name = next(o for o in json.loads(manifest.read_text())["overrides"] if o.startswith("+sample="))
         index, scenario = parse_sample_name(name.split("=", 1)[1])
         assert config["scenario"]["name"] == scenario
-        hazard = design.loc[index, "overdue_control_hazard"]
-        assert config["demand"]["overdue_hazard_ratio"] == pytest.approx(hazard)
+        hazard = design.loc[index, "chronic_care_hazard"]
+        assert config["demand"]["chronic_care"]["hazard_coefficient"] == pytest.approx(hazard)
     # the report's section: the table and the plot, inline; without an analysis, how to make one
     html = sensitivity_section(sensitivity_folder(tmp_path, folder))
     assert "How much the answers depend on assumptions" in html and html.count("data:image/png;base64,") == 2
@@ -249,7 +250,7 @@ def test_sensitivity_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
 
 
 def test_design_is_reproducible() -> None:
-    factors = select(["overdue_control_hazard", "care_seeking", "booking_priority"])
+    factors = select(["chronic_care_hazard", "care_seeking", "booking_priority"])
     a, b = sample(factors, "latin", 10, seed=5), sample(factors, "latin", 10, seed=5)
     np.testing.assert_array_equal(a.points, b.points)
     assert isinstance(a, Design) and a.problem["names"] == [m.name for m in factors]
@@ -292,12 +293,12 @@ def test_a_sample_outside_a_field_is_refused_naming_factor_and_key() -> None:
 
 
 def test_a_missing_job_costs_its_trajectory_not_the_ranking() -> None:
-    factors = select(["overdue_control_hazard", "care_seeking"])
+    factors = select(["chronic_care_hazard", "care_seeking"])
     design = sample(factors, "morris", 4, seed=1)
     x = design.points[:, 0]
     effect = _effects("routine_wait_days_mean", "days", 2.0 * x).drop(index=4)  # a job of trajectory 2 failed
     ranking = rank(design, effect).set_index("factor")
-    assert ranking.loc["overdue_control_hazard", "rank"] == 1
-    assert ranking.loc["overdue_control_hazard", "influence"] == pytest.approx(
+    assert ranking.loc["chronic_care_hazard", "rank"] == 1
+    assert ranking.loc["chronic_care_hazard", "influence"] == pytest.approx(
         2.0 * np.ptp(bounds(factors[0]))
     )

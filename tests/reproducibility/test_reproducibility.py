@@ -119,9 +119,9 @@ def test_more_ed_servers_leave_the_ed_arrivals_unchanged():
 
 def test_more_gp_hours_leave_the_requests_and_episodes_unchanged():
     """Needs other than chronic controls never depend on capacity. Controls and episodes do,
-    by design, through overdue controls (the access link); with that link switched off
-    (``overdue_hazard_ratio=1``) the episodes are identical too."""
-    no_link = ["demand.overdue_hazard_ratio=1.0", *NO_AFTERCARE]
+    by design, through chronic-care coverage (the access link); with that link switched off
+    (``chronic_care.hazard_coefficient=0``) the episodes are identical too."""
+    no_link = ["demand.chronic_care.hazard_coefficient=0", *NO_AFTERCARE]
     short, ample = simulate([*gp_hours(18), *no_link]), simulate([*gp_hours(40), *no_link])
     ra, rb = short.recorder.request_table, ample.recorder.request_table
     ga, gb = ra["control"] < 0, rb["control"] < 0
@@ -135,11 +135,11 @@ def test_more_gp_hours_leave_the_requests_and_episodes_unchanged():
     assert not np.array_equal(ra["offset"], rb["offset"])
 
 
-def test_health_houses_share_the_episodes_except_those_raised_by_overdue_controls():
+def test_health_houses_share_the_episodes_except_those_of_chronic_care_coverage():
     """With the access link on, an episode differs between organisations (here a short-staffed
-    baseline and health houses) only where the person's related control was overdue in one of
-    them: every other episode keeps its person, onset and draws (each candidate carries its own
-    draws)."""
+    baseline and health houses, which also do every control's test on site) only where the
+    person's coverage of the related control differed: every other episode keeps its person,
+    onset and draws (each candidate carries its own draws)."""
     off = "demand.continuity.hazard_coefficient=0"  # continuity apart (tests/verification/test_continuity.py)
     base = simulate([*gp_hours(10), off], size=8000, years=1)  # short of GPs: controls fall overdue
     houses = simulate(["organisation=health_houses", off], size=8000, years=1)
@@ -156,7 +156,7 @@ def test_health_houses_share_the_episodes_except_those_raised_by_overdue_control
     shared, differ = a.keys() & b.keys(), a.keys() ^ b.keys()
     assert len(shared) > 150
     assert len(differ) <= 0.05 * len(shared)
-    linked = {g for g, spec in enumerate(base.episode_groups) if spec.overdue_control}
+    linked = {g for g, spec in enumerate(base.episode_groups) if spec.control}
     groups = {
         **{k: base.recorder.episodes[i].group for k, i in a.items()},
         **{k: houses.recorder.episodes[i].group for k, i in b.items()},

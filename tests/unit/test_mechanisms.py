@@ -130,7 +130,7 @@ h: 5  # assumptions in that range (plural: not a flag)
 def test_the_scanner_finds_the_flagged_assumptions_of_the_configs() -> None:
     keys = {key for key, _ in config_assumptions()}
     for expected in (
-        "demand.overdue_hazard_ratio",
+        "demand.chronic_care.hazard_coefficient",
         "demand.unmet_same_day_to_acute_share",
         "services.acute_function.treat_at_home",
         "services.hospital.readmission_30d",
@@ -155,10 +155,18 @@ def test_the_register_loads() -> None:
     assert len(MODELLED) >= 80 and len(PATHS) >= 150
     assert {m.kind for m in MODELLED} == set(mechanisms.KINDS)
     names = {m.name for m in REGISTER if not m.modelled}
-    assert {"chronic_care_dose_response", "co_located_rehabilitation"} <= names
-    # the out-of-hours referral propensity and attendance by distance are modelled, not absent
+    assert {"distance_contact_decay", "home_treatment_later_admissions"} <= names
+    # the out-of-hours referral propensity, attendance by distance and chronic care's
+    # dose-response are modelled, not absent
     modelled = {p for m in MODELLED for p in m.parameters}
-    assert {"services.ooh.treat_factor", "services.outpatient.no_show_per_10km"} <= modelled
+    expected = {
+        "services.ooh.treat_factor",
+        "services.outpatient.no_show_per_10km",
+        "services.equipment_trip.no_show_per_10km",
+        "demand.chronic_care.hazard_coefficient",
+    }
+    assert expected <= modelled
+    assert not {"chronic_care_dose_response", "outpatient_missed_control"} & names
 
 
 @pytest.mark.parametrize("entry", MODELLED, ids=lambda m: m.name)

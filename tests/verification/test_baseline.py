@@ -162,7 +162,7 @@ def test_a_control_schedule_keeps_the_original_due_day_over_retries():
     schedule.practice.set(np.array([0]), np.array([0]), np.array([5]))
     first = schedule.requests(pop, 5)
     assert list(first.need_day) == [5]
-    schedule.outcome(first.person.astype(np.int64), first.control.astype(np.int64), np.array([NONE]))
+    schedule.outcome(first.person.astype(np.int64), first.control.astype(np.int64), np.array([NONE]), 10)
     again = schedule.requests(pop, 12)
     assert list(again.need_day) == [5]
     assert schedule.waiting(pop, 70, (60,)) == (1, 1)

@@ -394,9 +394,13 @@ def test_more_clinician_hours_never_lengthen_the_mean_routine_wait(role, levels)
 
 
 def test_short_gp_time_raises_overdue_controls_and_their_deteriorations():
-    """The access link: when GP time is short, controls fall overdue and the deteriorations they
-    guard against become more frequent (with common random numbers)."""
-    link = ["demand.overdue_hazard_ratio=3.0", "demand.overdue_grace_days=0"]
+    """The access link: when GP time is short, controls fall overdue, cover lapses and the
+    deteriorations they guard against become more frequent (with common random numbers)."""
+    link = [
+        "demand.chronic_care.hazard_coefficient=3.0",
+        "demand.chronic_care.window_days=60",
+        "demand.overdue_grace_days=0",
+    ]
     short = simulate([*link, *hours("gp", 8), *hours("nurse", 5)], size=6000, years=0.5)
     ample = simulate([*link, *hours("gp", 60), *hours("nurse", 60)], size=6000, years=0.5)
 
@@ -407,7 +411,7 @@ def test_short_gp_time_raises_overdue_controls_and_their_deteriorations():
 
     def linked_episodes(model):
         names = model.group_names
-        linked = [i for i, n in enumerate(names) if model.config.demand.episode_groups[n].overdue_control]
+        linked = [i for i, n in enumerate(names) if model.config.demand.episode_groups[n].control]
         return sum(1 for e in model.recorder.episodes if e.group in linked)
 
     assert late_controls(short) > late_controls(ample) + 1

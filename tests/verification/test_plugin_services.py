@@ -59,3 +59,28 @@ def test_an_unknown_plugin_is_refused() -> None:
     with pytest.raises(sim.ConfigError, match="no plug-in service named 'nope'") as info:
         sim.load_config(["+services.plugins={nope:{params:{}}}"], check=sim.runner.check)
     assert info.value.key == "services.plugins.nope"
+
+
+def test_rehabilitation_in_the_patients_house_starts_sooner_and_readmits_fewer() -> None:
+    """Co-location acts (issue 14 point 6): with rehabilitation in the health house the first
+    visit comes at once instead of after 10 days, and (at a hazard ratio of 0 from the first
+    visit) fewer patients are readmitted; without houses the co-located start changes nothing."""
+
+    def readmitted(scenario: str, co_located_days: int) -> float:
+        overrides = [
+            f"scenario={scenario}",
+            *ALL_REHABILITATED[1:],
+            "services.plugins.rehabilitation.params.start_days=10",
+            f"++services.plugins.rehabilitation.params.start_days_co_located={co_located_days}",
+            "seed=3",
+        ]
+        return _kpi(
+            sim.run(small_config(overrides, size=8000, years=0.4)).kpis, "readmissions_30d_share", "all"
+        )
+
+    apart, together = (
+        readmitted("health_houses_rehabilitation", 10),
+        readmitted("health_houses_rehabilitation", 0),
+    )
+    assert together < apart
+    assert readmitted("rehabilitation", 0) == readmitted("rehabilitation", 10)

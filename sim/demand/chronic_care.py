@@ -1,0 +1,148 @@
+"""Chronic care as a mechanism: how well each person's chronic controls are kept, and its hazard link.
+
+A person with a chronic condition that has controls (``demand.controls``) is *covered* for it
+on a day when their last complete control was at most ``cover_days`` ago: the shorter of the
+control's two intervals (general practice, hospital outpatient clinic) plus
+``demand.overdue_grace_days``. A control is complete when
+
+- it was booked in general practice (by a GP or a nurse: delegation keeps the effect) and,
+  where it needs a test the practice cannot do (spirometry, ECG, blood: the control's
+  ``equipment``), the patient made the trip to the nearer of hospital and satellite for it
+  (:class:`sim.config.services.OutpatientConfig`, ``services.equipment_trip``: attendance
+  falls with distance; a missed test is not chased, the next control falls due an interval
+  later), or
+- it was a hospital outpatient control the patient attended (at the hospital or a satellite
+  clinic, ``services.outpatient``).
+
+A person's *coverage* of a control is the share of the last ``window_days`` they were
+covered, days weighted by ``exp(-age / window_days)`` (an exponential moving average of the
+daily covered indicator, kept exactly from the day it was last settled and the day cover
+runs out). The hazard of every deterioration the control prevents (episode groups naming it
+in ``control``) is multiplied by ``exp(-hazard_coefficient x (coverage - reference_coverage))``:
+a dose-response of chronic-care activity on preventable admissions (Danish practices with
+high chronic-care procedures IRR 0.914, evidence.md section 3), replacing a single
+overdue-or-not ratio. A newly enrolled person starts at ``reference_coverage``, covered until
+their first control is overdue, and drifts from there as their controls are kept or missed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.people import ChronicCareConfig
+
+NEVER = np.iinfo(np.int32).min  # not enrolled for the control
+
+
+class CoverageLedger:
+    """Per (person, control) of the controls some deterioration depends on (``linked``):
+    coverage as settled on a day, that day, and the day cover runs out (covered on day ``s``
+    when ``s < until``). Other controls are not kept (they change no hazard)."""
+
+    def __init__(self, cfg: ChronicCareConfig, cover_days: np.ndarray, linked: tuple[int, ...]) -> None:
+        self.cfg = cfg
+        self.linked = linked
+        self.column = np.full(len(cover_days), -1, np.int64)  # control index -> column (-1: not kept)
+        self.column[list(linked)] = np.arange(len(linked))
+        self.cover_days = np.floor(np.asarray(cover_days, float)[list(linked)])
+        k = len(linked)
+        self.value = np.zeros((0, k), np.float32)
+        self.day = np.full((0, k), NEVER, np.int32)
+        self.until = np.full((0, k), NEVER, np.int32)
+
+    @property
+    def acts(self) -> bool:
+        """Whether coverage changes any hazard (a coefficient above 0)."""
+        return self.cfg.hazard_coefficient > 0
+
+    def grow(self, n: int) -> None:
+        """Make room for ``n`` persons (newcomers are not enrolled)."""
+        extra = n - len(self.value)
+        if extra > 0:
+            k = self.value.shape[1]
+            self.value = np.vstack([self.value, np.zeros((extra, k), np.float32)])
+            self.day = np.vstack([self.day, np.full((extra, k), NEVER, np.int32)])
+            self.until = np.vstack([self.until, np.full((extra, k), NEVER, np.int32)])
+
+    def _kept(self, person: np.ndarray, control: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(which pairs are kept, their persons, their columns)."""
+        col = self.column[np.asarray(control, np.int64)]
+        kept = col >= 0
+        return kept, np.asarray(person, np.int64)[kept], col[kept]
+
+    def start(self, person: np.ndarray, control: np.ndarray, day: int, until: np.ndarray) -> None:
+        """Enrol (person, control) pairs not yet enrolled on ``day`` at the reference coverage,
+        covered until ``until`` (their first control's due day plus the grace days)."""
+        kept, person, col = self._kept(person, control)
+        if len(person) == 0:
+            return
+        self.grow(int(person.max()) + 1)
+        new = self.day[person, col] == NEVER
+        person, col, until = person[new], col[new], np.asarray(until)[kept][new]
+        self.value[person, col] = self.cfg.reference_coverage
+        self.day[person, col] = day
+        self.until[person, col] = until
+
+    def _coverage(self, person: np.ndarray, col: np.ndarray | int, day: int) -> np.ndarray:
+        out = np.full(len(person), self.cfg.reference_coverage)
+        known = person < len(self.value)
+        p = person[known]
+        c = col if np.isscalar(col) else np.asarray(col)[known]
+        since = self.day[p, c].astype(np.int64)
+        mine = since != NEVER
+        out[np.flatnonzero(known)[mine]] = _settle(
+            self.value[p, c][mine], since[mine], self.until[p, c][mine], day, self.cfg.window_days
+        )
+        return out
+
+    def coverage(self, person: np.ndarray, control: int, day: int) -> np.ndarray:
+        """Coverage of ``control`` of each person on ``day`` (the reference where not enrolled)."""
+        return self._coverage(np.asarray(person, np.int64), int(self.column[control]), day)
+
+    def complete(self, person: np.ndarray, control: np.ndarray, day: int, done_day: np.ndarray) -> None:
+        """Complete controls booked on ``day`` for ``done_day``: coverage is settled on ``day``
+        and cover runs to ``done_day`` plus the control's cover days (counted from the booking,
+        as the visit follows within days of it). Pairs not enrolled or not kept are skipped."""
+        kept, person, col = self._kept(person, control)
+        if len(person) == 0 or len(self.value) == 0:
+            return
+        done_day = np.asarray(done_day, np.int64)[kept]
+        mine = person < len(self.value)
+        mine[mine] = self.day[person[mine], col[mine]] != NEVER
+        person, col, done_day = person[mine], col[mine], done_day[mine]
+        self.value[person, col] = self._coverage(person, col, day)
+        self.day[person, col] = day
+        end = (done_day + self.cover_days[col].astype(np.int64)).astype(np.int32)
+        np.maximum.at(self.until, (person, col), end)
+
+    def hazard_ratio(self, person: np.ndarray, control: int, day: int) -> np.ndarray:
+        """Multiplier of the hazards ``control`` prevents, for each person on ``day``."""
+        cfg = self.cfg
+        gap = self.coverage(person, control, day) - cfg.reference_coverage
+        return np.exp(-cfg.hazard_coefficient * gap)
+
+    def ceiling(self) -> float:
+        """The highest multiplier a person can have (coverage 0)."""
+        return float(np.exp(self.cfg.hazard_coefficient * self.cfg.reference_coverage))
+
+    def at_end(self, n: int, day: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """(enrolled persons among the first ``n``, their coverage on ``day``) of each kept
+        control, by control index, for the KPIs."""
+        self.grow(n)
+        out = {}
+        for k, col in zip(self.linked, range(len(self.linked)), strict=True):
+            mine = np.flatnonzero(self.day[:n, col] != NEVER)
+            out[k] = (mine, self._coverage(mine, col, day))
+        return out
+
+
+def _settle(value: np.ndarray, since: np.ndarray, until: np.ndarray, day: int, window: float) -> np.ndarray:
+    """Coverage on ``day`` from its value on ``since`` and the days ``[since, day)`` covered
+    (those before ``until``): each day adds its indicator with weight ``1/window``, decayed
+    continuously, ``c(day) = c(since) e^(-(day-since)/w) + e^(-(day-min(day,until))/w) - e^(-(day-since)/w)``
+    where cover lasted past ``since``."""
+    age = np.maximum(day - since, 0)
+    old = np.exp(-age / window)
+    end = np.clip(until, since, day)
+    covered = np.exp(-(day - end) / window) - old
+    return value * old + np.maximum(covered, 0.0)
