@@ -122,7 +122,7 @@ def _build(raw: Any, index: int) -> Mechanism:
         raise bad("parameters", "give parameter or parameters, not both")
     params = raw.get("parameters", [raw["parameter"]] if "parameter" in raw else [])
     if not isinstance(params, list) or not all(isinstance(p, str) and PATH.fullmatch(p) for p in params):
-        raise bad("parameters", "must be config key paths such as demand.overdue_hazard_ratio")
+        raise bad("parameters", "must be config key paths such as demand.chronic_care.hazard_coefficient")
     if len(set(params)) < len(params):
         raise bad("parameters", "a path is listed twice")
     if status == "absent" and (params or {"scenario", "scale", "levels"} & set(raw)):

@@ -3,8 +3,10 @@
 Before day 0
 ============
 A silent pre-run of ``warm_start_days`` (``_warm_start``): each day's practice requests and due
-chronic controls are triaged and booked, nothing is recorded and no episode starts, so that on
-day 0 the diaries and the lateness of controls are near their steady state.
+chronic controls are triaged and booked, nothing is measured and no episode starts, so that on
+day 0 the diaries, the lateness of controls and the chronic-care cover they give are near their
+steady state (a control's test trip is drawn as on any day; hospital outpatient controls start
+on day 0).
 
 Order of one day
 ================
@@ -25,9 +27,10 @@ At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), the ste
 4. **Needs**: the day's requests to general practice and, on weekdays, the chronic controls
    that are due (``sim.demand``).
 5. **Outpatient and satellite visits**: on weekdays, hospital outpatient controls due, at the
-   hospital or a satellite clinic (``sim.services.satellite``).
-6. **Acute episodes drawn**, with onset times during the day (their hazard raised where a
-   related control is overdue).
+   hospital or a satellite clinic (``sim.services.satellite``); an attended one renews the
+   person's chronic-care cover (``sim.demand.chronic_care``).
+6. **Acute episodes drawn**, with onset times during the day (their hazard following the
+   person's coverage of the control that prevents them, and their continuity of care).
 7. **Care seeking** (``care_seeking`` rule): for each new need, contact the practice today,
    put it off for some days, or forgo it; needs put off earlier whose day has come, and GP
    follow-ups asked for at discharge, join today's batch.
@@ -37,9 +40,10 @@ At 00:00 of every simulated day ``d`` (``env.now == d * 1440`` minutes), the ste
    same-day needs first, then routine ones, oldest need first. A nurse request without a
    nurse slot within reach falls back to a GP (``triage.fallback``); a request without a slot
    is unmet; no-shows are drawn, keyed by the request. A booked control sets the next one due
-   an interval after the booked day; an unmet one is retried after
-   ``demand.control_retry_days`` and stays overdue from its original due day. Booked GP
-   follow-ups set the patient's follow-up time.
+   an interval after the booked day and, if its test is done (on site, or by a trip the
+   patient may miss, drawn keyed by the request), renews the person's chronic-care cover; an
+   unmet one is retried after ``demand.control_retry_days`` and stays overdue from its
+   original due day. Booked GP follow-ups set the patient's follow-up time.
 10. **Escalation**: unmet same-day requests go on to the out-of-hours GP (evening) or the ED
     (day), keyed by the request; before them, each service takes its daily step (the
     out-of-hours GP places the day's other calls).
@@ -238,9 +242,10 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         """A silent pre-run of ``warm_start_days`` before day 0, so that the diaries hold on day 0
         the bookings they would hold after running, and the controls their lateness: each day's
         requests and due controls are triaged and booked (with the fallback to GPs), booked
-        controls set their next due day and unanswered ones are retried; nothing is recorded, no
-        one forgoes or misses a contact and no episode starts. Requests come from their own
-        stream, so the run's streams are untouched."""
+        controls set their next due day (and renew the person's chronic-care cover where their
+        test is done: the test trip is drawn, keyed, as on any day) and unanswered ones are
+        retried; nothing is measured, no one forgoes or misses a contact and no episode starts.
+        Requests come from their own stream, so the run's streams are untouched."""
         days = self.warm_start_days()
         if days == 0:
             return
@@ -315,7 +320,8 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         if d.weekday < WORKDAYS_PER_WEEK:
             pop = self.population
             person, control = self.controls.outpatient_visits(pop, d.day)
-            u = self.streams("demand.outpatient_attendance").random(len(person))
+            # keyed by the visit, so a scenario that places it elsewhere draws the same number
+            u = self.streams.keyed("demand.outpatient_attendance").uniform("attends", person, control, d.day)
             visits = self.satellite.allocate(pop, person, control, u)
             self.recorder.outpatient(d.day, visits)
             came = visits.attended

@@ -294,7 +294,8 @@ class ChronicCareConfig(Validated):
 
     A person is *covered* for a chronic control on a day when their last complete control of
     it (in general practice with its test, or at a hospital outpatient clinic) was at most its
-    interval plus ``overdue_grace_days`` ago. Their coverage is the share of the last
+    interval in general practice (at hospital for a condition followed there only) plus
+    ``overdue_grace_days`` ago. Their coverage is the share of the last
     ``window_days`` they were covered (days weighted by ``exp(-age / window_days)``). The hazard
     of the deteriorations the control prevents (episode groups naming it in ``control``) is
     multiplied by ``exp(-hazard_coefficient x (coverage - reference_coverage))``.

@@ -1,9 +1,10 @@
 """Chronic care as a mechanism: how well each person's chronic controls are kept, and its hazard link.
 
 A person with a chronic condition that has controls (``demand.controls``) is *covered* for it
-on a day when their last complete control was at most ``cover_days`` ago: the shorter of the
-control's two intervals (general practice, hospital outpatient clinic) plus
-``demand.overdue_grace_days``. A control is complete when
+on a day when their last complete control was at most ``cover_days`` ago: the control's
+interval in general practice (the condition's follow-up interval; the outpatient interval for
+a condition followed at hospital only) plus ``demand.overdue_grace_days``, whichever kind of
+control it was. A control is complete when
 
 - it was booked in general practice (by a GP or a nurse: delegation keeps the effect) and,
   where it needs a test the practice cannot do (spirometry, ECG, blood: the control's
@@ -97,7 +98,10 @@ class CoverageLedger:
 
     def coverage(self, person: np.ndarray, control: int, day: int) -> np.ndarray:
         """Coverage of ``control`` of each person on ``day`` (the reference where not enrolled)."""
-        return self._coverage(np.asarray(person, np.int64), int(self.column[control]), day)
+        col = int(self.column[control])
+        if col < 0:
+            raise ValueError(f"control {control} is not kept (no deterioration depends on it)")
+        return self._coverage(np.asarray(person, np.int64), col, day)
 
     def complete(self, person: np.ndarray, control: np.ndarray, day: int, done_day: np.ndarray) -> None:
         """Complete controls booked on ``day`` for ``done_day``: coverage is settled on ``day``
@@ -112,7 +116,8 @@ class CoverageLedger:
         person, col, done_day = person[mine], col[mine], done_day[mine]
         self.value[person, col] = self._coverage(person, col, day)
         self.day[person, col] = day
-        end = (done_day + self.cover_days[col].astype(np.int64)).astype(np.int32)
+        end = np.minimum(done_day + self.cover_days[col].astype(np.int64), np.iinfo(np.int32).max)
+        end = end.astype(np.int32)
         np.maximum.at(self.until, (person, col), end)
 
     def hazard_ratio(self, person: np.ndarray, control: int, day: int) -> np.ndarray:

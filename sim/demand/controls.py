@@ -96,7 +96,9 @@ class ControlSchedule:
         self.grace = cfg.overdue_grace_days
         groups = cfg.episode_groups.values()
         linked = tuple(sorted({self.names.index(g.control) for g in groups if g.control}))
-        cover = np.minimum(self.interval, self.outpatient_interval) + self.grace
+        # a complete control covers the condition for its follow-up interval in general practice
+        # (at hospital for a condition followed there only) plus the grace days
+        cover = np.where(np.isfinite(self.interval), self.interval, self.outpatient_interval) + self.grace
         self.coverage = CoverageLedger(cfg.chronic_care, cover, linked)
 
     def _grow(self, n: int) -> None:

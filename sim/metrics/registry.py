@@ -246,8 +246,9 @@ _r("travel_minutes_mean", MINUTES, "Mean travel time to the practice, one way", 
    "practice", "Mean one-way travel time of in-person contacts.")
 _r("equipment_trips_per_1000", "trips to hospital or satellite per 1000 per year",
    "Trips to hospital or satellite for equipment", LOWER, ALL, "practice",
-   "Chronic controls whose equipment (lab, ECG, spirometry) the practice lacks, so the patient "
-   "travels to the hospital or a satellite clinic, per 1,000 person-years.")
+   "Chronic controls booked whose test (lab, ECG, spirometry) the practice cannot do, so the patient "
+   "must travel to the hospital or a satellite clinic (trips needed, made or missed), per 1,000 "
+   "person-years.")
 _r("equipment_trips_missed_share", "share of trips", "Tests of controls missed (trip not made)", LOWER,
    ALL, "practice",
    "Share of those trips the patient did not make (attendance falls with distance, "
@@ -265,8 +266,10 @@ _r("control_coverage_mean", "share of the window covered",
    "controls some deterioration depends on (copd, heart_failure, t2d)", "controls",
    "Mean, over living people with the condition, of the share of the window (demand.chronic_care."
    "window_days, days weighted by exp(-age/window)) in which their last complete control (with its "
-   "test, or an attended outpatient control) was at most its interval plus overdue_grace_days ago. "
-   "The hazard of the deteriorations the control prevents falls with it (sim.demand.chronic_care).")
+   "test, or an attended outpatient control) was at most its interval in general practice plus "
+   "overdue_grace_days ago, at the end of the run. People enrolled (diagnosed) recently start at "
+   "the reference coverage. The hazard of the deteriorations the control prevents falls with it "
+   "(sim.demand.chronic_care).")
 _r("controls_overdue_share", "share of controls booked or waiting",
    "Chronic-disease controls more than the grace period late (booked or waiting)", LOWER, ALL,
    "controls", "Controls booked more than overdue_grace_days late, plus those still waiting at the "
