@@ -38,7 +38,9 @@ NEVER = np.iinfo(np.int32).min  # not enrolled for the control
 class CoverageLedger:
     """Per (person, control) of the controls some deterioration depends on (``linked``):
     coverage as settled on a day, that day, and the day cover runs out (covered on day ``s``
-    when ``s < until``). Other controls are not kept (they change no hazard)."""
+    when ``s < until``). Other controls are not kept (they change no hazard). Rows exist only
+    for people enrolled for a kept control (``row`` maps a person to theirs, -1: none), so the
+    ledger costs memory in proportion to the chronically ill, not to the population."""
 
     def __init__(self, cfg: ChronicCareConfig, cover_days: np.ndarray, linked: tuple[int, ...]) -> None:
         self.cfg = cfg
@@ -46,10 +48,21 @@ class CoverageLedger:
         self.column = np.full(len(cover_days), -1, np.int64)  # control index -> column (-1: not kept)
         self.column[list(linked)] = np.arange(len(linked))
         self.cover_days = np.floor(np.asarray(cover_days, float)[list(linked)])
-        k = len(linked)
-        self.value = np.zeros((0, k), np.float32)
-        self.day = np.full((0, k), NEVER, np.int32)
-        self.until = np.full((0, k), NEVER, np.int32)
+        self.row = np.full(0, -1, np.int32)  # per person: their row, -1 without one
+        self.rows = 0  # rows in use
+        self._alloc(0)
+
+    def _alloc(self, capacity: int) -> None:
+        """Room for ``capacity`` rows (the used rows kept; grown by half again, not row by row)."""
+        k = len(self.linked)
+        value = np.zeros((capacity, k), np.float32)
+        day = np.full((capacity, k), NEVER, np.int32)
+        until = np.full((capacity, k), NEVER, np.int32)
+        owner = np.full(capacity, -1, np.int64)
+        if self.rows:
+            value[: self.rows], day[: self.rows] = self.value[: self.rows], self.day[: self.rows]
+            until[: self.rows], owner[: self.rows] = self.until[: self.rows], self.owner[: self.rows]
+        self.value, self.day, self.until, self.owner = value, day, until, owner
 
     @property
     def acts(self) -> bool:
@@ -57,13 +70,18 @@ class CoverageLedger:
         return self.cfg.hazard_coefficient > 0
 
     def grow(self, n: int) -> None:
-        """Make room for ``n`` persons (newcomers are not enrolled)."""
-        extra = n - len(self.value)
+        """Make room for ``n`` persons (newcomers have no row)."""
+        extra = n - len(self.row)
         if extra > 0:
-            k = self.value.shape[1]
-            self.value = np.vstack([self.value, np.zeros((extra, k), np.float32)])
-            self.day = np.vstack([self.day, np.full((extra, k), NEVER, np.int32)])
-            self.until = np.vstack([self.until, np.full((extra, k), NEVER, np.int32)])
+            self.row = np.concatenate([self.row, np.full(extra, -1, np.int32)])
+
+    def _rows_of(self, person: np.ndarray) -> np.ndarray:
+        """Each person's row (-1: none, also for persons beyond the ledger)."""
+        person = np.asarray(person, np.int64)
+        out = np.full(len(person), -1, np.int64)
+        known = person < len(self.row)
+        out[known] = self.row[person[known]]
+        return out
 
     def _kept(self, person: np.ndarray, control: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(which pairs are kept, their persons, their columns)."""
@@ -78,21 +96,32 @@ class CoverageLedger:
         if len(person) == 0:
             return
         self.grow(int(person.max()) + 1)
-        new = self.day[person, col] == NEVER
-        person, col, until = person[new], col[new], np.asarray(until)[kept][new]
-        self.value[person, col] = self.cfg.reference_coverage
-        self.day[person, col] = day
-        self.until[person, col] = until
+        new_people = np.unique(person[self.row[person] < 0])
+        if len(new_people):
+            need = self.rows + len(new_people)
+            if need > len(self.value):
+                self._alloc(max(need, len(self.value) * 3 // 2))
+            self.row[new_people] = np.arange(self.rows, need, dtype=np.int32)
+            self.owner[self.rows : need] = new_people
+            self.rows = need
+        r = self.row[person].astype(np.int64)
+        new = self.day[r, col] == NEVER
+        r, col, until = r[new], col[new], np.asarray(until)[kept][new]
+        self.value[r, col] = self.cfg.reference_coverage
+        self.day[r, col] = day
+        self.until[r, col] = until
 
-    def _coverage(self, person: np.ndarray, col: np.ndarray | int, day: int) -> np.ndarray:
-        out = np.full(len(person), self.cfg.reference_coverage)
-        known = person < len(self.value)
-        p = person[known]
+    def _coverage(self, rows: np.ndarray, col: np.ndarray | int, day: int) -> np.ndarray:
+        """Coverage on ``day`` of each (row, column) pair (the reference for row -1 or a pair
+        not enrolled)."""
+        out = np.full(len(rows), self.cfg.reference_coverage)
+        known = np.flatnonzero(rows >= 0)
+        r = rows[known]
         c = col if np.isscalar(col) else np.asarray(col)[known]
-        since = self.day[p, c].astype(np.int64)
+        since = self.day[r, c].astype(np.int64)
         mine = since != NEVER
-        out[np.flatnonzero(known)[mine]] = _settle(
-            self.value[p, c][mine], since[mine], self.until[p, c][mine], day, self.cfg.window_days
+        out[known[mine]] = _settle(
+            self.value[r, c][mine], since[mine], self.until[r, c][mine], day, self.cfg.window_days
         )
         return out
 
@@ -101,24 +130,24 @@ class CoverageLedger:
         col = int(self.column[control])
         if col < 0:
             raise ValueError(f"control {control} is not kept (no deterioration depends on it)")
-        return self._coverage(np.asarray(person, np.int64), col, day)
+        return self._coverage(self._rows_of(person), col, day)
 
     def complete(self, person: np.ndarray, control: np.ndarray, day: int, done_day: np.ndarray) -> None:
         """Complete controls booked on ``day`` for ``done_day``: coverage is settled on ``day``
         and cover runs to ``done_day`` plus the control's cover days (counted from the booking,
         as the visit follows within days of it). Pairs not enrolled or not kept are skipped."""
         kept, person, col = self._kept(person, control)
-        if len(person) == 0 or len(self.value) == 0:
+        if len(person) == 0:
             return
         done_day = np.asarray(done_day, np.int64)[kept]
-        mine = person < len(self.value)
-        mine[mine] = self.day[person[mine], col[mine]] != NEVER
-        person, col, done_day = person[mine], col[mine], done_day[mine]
-        self.value[person, col] = self._coverage(person, col, day)
-        self.day[person, col] = day
+        r = self._rows_of(person)
+        mine = r >= 0
+        mine[mine] = self.day[r[mine], col[mine]] != NEVER
+        r, col, done_day = r[mine], col[mine], done_day[mine]
+        self.value[r, col] = self._coverage(r, col, day)
+        self.day[r, col] = day
         end = np.minimum(done_day + self.cover_days[col].astype(np.int64), np.iinfo(np.int32).max)
-        end = end.astype(np.int32)
-        np.maximum.at(self.until, (person, col), end)
+        np.maximum.at(self.until, (r, col), end.astype(np.int32))
 
     def hazard_ratio(self, person: np.ndarray, control: int, day: int) -> np.ndarray:
         """Multiplier of the hazards ``control`` prevents, for each person on ``day``."""
@@ -130,14 +159,21 @@ class CoverageLedger:
         """The highest multiplier a person can have (coverage 0)."""
         return float(np.exp(self.cfg.hazard_coefficient * self.cfg.reference_coverage))
 
+    def until_of(self, person: int, control: int) -> int:
+        """The day ``person``'s cover of ``control`` runs out (``NEVER``: not enrolled)."""
+        r = self._rows_of(np.array([person]))[0]
+        return int(self.until[r, self.column[control]]) if r >= 0 else NEVER
+
     def at_end(self, n: int, day: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """(enrolled persons among the first ``n``, their coverage on ``day``) of each kept
         control, by control index, for the KPIs."""
-        self.grow(n)
         out = {}
+        rows = np.arange(self.rows)
+        rows = rows[self.owner[rows] < n]
+        rows = rows[np.argsort(self.owner[rows], kind="stable")]  # in the order of persons
         for k, col in zip(self.linked, range(len(self.linked)), strict=True):
-            mine = np.flatnonzero(self.day[:n, col] != NEVER)
-            out[k] = (mine, self._coverage(mine, col, day))
+            mine = rows[self.day[rows, col] != NEVER]
+            out[k] = (self.owner[mine], self._coverage(mine, col, day))
         return out
 
 

@@ -55,7 +55,7 @@ def test_a_control_booked_while_still_covered_extends_the_cover_without_a_gap():
     ledger.complete(
         np.array([0]), np.array([0]), 60, np.array([61])
     )  # a later booking keeps the longer cover
-    assert ledger.until[0, 0] == 111
+    assert ledger.until_of(0, 0) == 111
 
 
 def test_hazard_ratio_and_its_ceiling():
