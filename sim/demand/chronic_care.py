@@ -53,12 +53,12 @@ class CoverageLedger:
         self._alloc(0)
 
     def _alloc(self, capacity: int) -> None:
-        """Room for ``capacity`` rows (the used rows kept; grown by half again, not row by row)."""
+        """Room for ``capacity`` rows (the used rows kept)."""
         k = len(self.linked)
         value = np.zeros((capacity, k), np.float32)
         day = np.full((capacity, k), NEVER, np.int32)
         until = np.full((capacity, k), NEVER, np.int32)
-        owner = np.full(capacity, -1, np.int64)
+        owner = np.full(capacity, -1, np.int32)
         if self.rows:
             value[: self.rows], day[: self.rows] = self.value[: self.rows], self.day[: self.rows]
             until[: self.rows], owner[: self.rows] = self.until[: self.rows], self.owner[: self.rows]
@@ -79,7 +79,7 @@ class CoverageLedger:
         """Each person's row (-1: none, also for persons beyond the ledger)."""
         person = np.asarray(person, np.int64)
         out = np.full(len(person), -1, np.int64)
-        known = person < len(self.row)
+        known = (person >= 0) & (person < len(self.row))
         out[known] = self.row[person[known]]
         return out
 
@@ -99,7 +99,7 @@ class CoverageLedger:
         new_people = np.unique(person[self.row[person] < 0])
         if len(new_people):
             need = self.rows + len(new_people)
-            if need > len(self.value):
+            if need > len(self.value):  # grown by half again, not row by row
                 self._alloc(max(need, len(self.value) * 3 // 2))
             self.row[new_people] = np.arange(self.rows, need, dtype=np.int32)
             self.owner[self.rows : need] = new_people
@@ -160,20 +160,24 @@ class CoverageLedger:
         return float(np.exp(self.cfg.hazard_coefficient * self.cfg.reference_coverage))
 
     def until_of(self, person: int, control: int) -> int:
-        """The day ``person``'s cover of ``control`` runs out (``NEVER``: not enrolled)."""
+        """The day ``person``'s cover of ``control`` runs out (``NEVER``: not enrolled); a
+        control that is not kept is refused."""
+        col = int(self.column[control])
+        if col < 0:
+            raise ValueError(f"control {control} is not kept (no deterioration depends on it)")
         r = self._rows_of(np.array([person]))[0]
-        return int(self.until[r, self.column[control]]) if r >= 0 else NEVER
+        return int(self.until[r, col]) if r >= 0 else NEVER
 
     def at_end(self, n: int, day: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """(enrolled persons among the first ``n``, their coverage on ``day``) of each kept
-        control, by control index, for the KPIs."""
+        """(enrolled persons among the first ``n``, in ascending order, their coverage on
+        ``day``) of each kept control, by control index, for the KPIs."""
+        self.grow(n)
+        persons = np.flatnonzero(self.row[:n] >= 0)
+        rows = self.row[persons].astype(np.int64)
         out = {}
-        rows = np.arange(self.rows)
-        rows = rows[self.owner[rows] < n]
-        rows = rows[np.argsort(self.owner[rows], kind="stable")]  # in the order of persons
         for k, col in zip(self.linked, range(len(self.linked)), strict=True):
-            mine = rows[self.day[rows, col] != NEVER]
-            out[k] = (self.owner[mine], self._coverage(mine, col, day))
+            mine = self.day[rows, col] != NEVER
+            out[k] = (persons[mine], self._coverage(rows[mine], col, day))
         return out
 
 

@@ -153,7 +153,8 @@ def test_bad_objectives_are_refused_naming_the_key() -> None:
 
 
 def test_glob_sweeps_pass_the_precheck() -> None:
-    assert precheck(["scenario=glob(health_houses*)", *TINY], multirun=True) == 3  # plain, continuity, plus
+    # plain, continuity, plus, rehabilitation
+    assert precheck(["scenario=glob(health_houses*)", *TINY], multirun=True) == 4
 
 
 def test_the_basic_sweeper_refuses_an_interval() -> None:

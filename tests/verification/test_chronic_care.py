@@ -102,22 +102,20 @@ def test_more_coverage_means_fewer_of_the_deteriorations_it_prevents_by_the_docu
     prevents (COPD exacerbation, heart failure, dehydration) and leaves every other group
     unchanged; with the coefficient at 0 coverage changes nothing (paired: keyed draws)."""
     days = range(1000)
-    low = _linked_episodes(SimModel(small_config([], size=40000, years=0.1), 0), 0.7, 0.3, days)
-    high = _linked_episodes(SimModel(small_config([], size=40000, years=0.1), 0), 0.9, 0.3, days)
+    model = SimModel(small_config([], size=40000, years=0.1), 0)  # one population for every call
+    low = _linked_episodes(model, 0.7, 0.3, days)
+    high = _linked_episodes(model, 0.9, 0.3, days)
     assert low[0] > 1500
     assert high[0] / low[0] == pytest.approx(np.exp(-0.3 * 0.2), abs=0.01)
     assert high[1] == low[1]
-    off = [
-        _linked_episodes(SimModel(small_config([], size=40000, years=0.1), 0), c, 0.0, days)
-        for c in (0.7, 0.9)
-    ]
+    off = [_linked_episodes(model, c, 0.0, days) for c in (0.7, 0.9)]
     assert off[0] == off[1]
 
 
 # ------------------------------------------------------------------ equipment, distance, outpatient controls
 @pytest.fixture(scope="module")
 def attendance_runs():
-    """One year at 12,000 people with every test trip made, with none made, and with no
+    """0.8 years at 10,000 people with every test trip made, with none made, and with no
     outpatient control attended (same seeds: common random numbers)."""
     common = ["demand.chronic_care.hazard_coefficient=1.0"]
     runs = {
@@ -126,7 +124,7 @@ def attendance_runs():
         "no_outpatient": ["services.outpatient.no_show_share=1"],
     }
     return {
-        name: sim.run(small_config([*common, *extra], size=12000, years=1.0)).kpis
+        name: sim.run(small_config([*common, *extra], size=10000, years=0.8)).kpis
         for name, extra in runs.items()
     }
 
