@@ -74,7 +74,7 @@ import simpy
 
 from sim.acute_links import AcutePathwayLinks
 from sim.calendar import DAYS_PER_YEAR, MINUTES_PER_DAY, Calendar
-from sim.config.schema import EQUIPMENT, SimConfig
+from sim.config.schema import SimConfig
 from sim.demand import ControlSchedule, Requests, acute_episodes
 from sim.demand.continuity import ContinuityLedger
 from sim.demand.controls import BACKLOG_DAYS
@@ -192,10 +192,6 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self._progress: Callable[[int], None] | None = None
         self._deferred: dict[int, list[Requests]] = {}  # needs put off, by the day they are taken up
         self._equipment_table: np.ndarray | None = None  # practices x equipment on site (practice_day)
-        # the equipment each control's test needs (index into EQUIPMENT; 0: none)
-        self._control_equipment = np.array(
-            [EQUIPMENT.index(c.equipment) for c in config.demand.controls.values()] or [0], np.int64
-        )
         self.followups = GPFollowUps(self.calendar)  # GP follow-ups asked for at discharge
 
     def _create_services(self) -> None:
@@ -231,39 +227,6 @@ class SimModel(AcutePathwayLinks, PracticeDay, mesa.Model):
         self.service_agents.do("finish")
         self.recorder.finish(self.hospital.final_ed)
         return self.recorder
-
-    def warm_start_days(self) -> int:
-        """Days of the silent pre-run before day 0: ``warm_start_days``, at least the booking
-        horizon (0 for a cold start)."""
-        days = self.config.warm_start_days
-        return max(days, self.diaries.horizon) if days > 0 else 0
-
-    def _warm_start(self) -> None:
-        """A silent pre-run of ``warm_start_days`` before day 0, so that the diaries hold on day 0
-        the bookings they would hold after running, and the controls their lateness: each day's
-        requests and due controls are triaged and booked (with the fallback to GPs), booked
-        controls set their next due day (and renew the person's chronic-care cover where their
-        test is done: the test trip is drawn, keyed, as on any day) and unanswered ones are
-        retried; nothing is measured, no one forgoes or misses a contact and no episode starts.
-        Requests come from their own stream, so the run's streams are untouched."""
-        days = self.warm_start_days()
-        if days == 0:
-            return
-        weekday_of, pop = self.calendar.weekday, self.population
-        self.diaries.start(-days, weekday_of)
-        rng = self.streams("warm_start.requests")
-        for day in range(-days, 0):
-            requests = self._practice_needs(day, rng)
-            practice = pop.practice[requests.person]
-            active = np.flatnonzero(practice >= 0)
-            sub = requests.subset(active)
-            role, channel, minutes = self.rules["triage"].assign(sub, practice[active], self)
-            offset, with_named = self._book(sub, practice[active], role, channel, minutes)
-            status = np.full(len(requests), NO_PRACTICE, np.int8)
-            status[active] = np.where(offset >= 0, BOOKED, NO_SLOT)
-            self._control_outcomes(requests, status, active, offset, practice, day)
-            self._record_continuity(requests, status, active, practice, role, with_named, day)
-            self.diaries.advance(weekday_of)
 
     def _clock(self) -> Generator[simpy.Event, None, None]:
         for day in range(self.calendar.total_days):

@@ -1,6 +1,7 @@
-"""General practice's part of a day, as a mixin of ``SimModel``: the day's requests, care
-seeking, booking with the triage rule's fallback to a GP, no-shows, which unmet same-day needs
-escalate, and what the control schedule learns from the bookings. The steps of
+"""General practice's part of a day, as a mixin of ``SimModel``: the silent pre-run before day 0
+(the warm start), the day's requests, care seeking, booking with the triage rule's fallback to a
+GP, no-shows, which unmet same-day needs escalate, and what the control schedule learns from the
+bookings (with the trips for controls' tests). The steps of
 :mod:`sim.model` call these; the state they use (population, diaries, rules, streams) lives on
 the model.
 """
@@ -25,6 +26,39 @@ if TYPE_CHECKING:
 
 class PracticeDay:
     """Methods of ``SimModel`` for general practice's day."""
+
+    def warm_start_days(self) -> int:
+        """Days of the silent pre-run before day 0: ``warm_start_days``, at least the booking
+        horizon (0 for a cold start)."""
+        days = self.config.warm_start_days
+        return max(days, self.diaries.horizon) if days > 0 else 0
+
+    def _warm_start(self) -> None:
+        """A silent pre-run of ``warm_start_days`` before day 0, so that the diaries hold on day 0
+        the bookings they would hold after running, and the controls their lateness: each day's
+        requests and due controls are triaged and booked (with the fallback to GPs), booked
+        controls set their next due day (and renew the person's chronic-care cover where their
+        test is done: the test trip is drawn, keyed, as on any day) and unanswered ones are
+        retried; nothing is measured, no one forgoes or misses a contact and no episode starts.
+        Requests come from their own stream, so the run's streams are untouched."""
+        days = self.warm_start_days()
+        if days == 0:
+            return
+        weekday_of, pop = self.calendar.weekday, self.population
+        self.diaries.start(-days, weekday_of)
+        rng = self.streams("warm_start.requests")
+        for day in range(-days, 0):
+            requests = self._practice_needs(day, rng)
+            practice = pop.practice[requests.person]
+            active = np.flatnonzero(practice >= 0)
+            sub = requests.subset(active)
+            role, channel, minutes = self.rules["triage"].assign(sub, practice[active], self)
+            offset, with_named = self._book(sub, practice[active], role, channel, minutes)
+            status = np.full(len(requests), NO_PRACTICE, np.int8)
+            status[active] = np.where(offset >= 0, BOOKED, NO_SLOT)
+            self._control_outcomes(requests, status, active, offset, practice, day)
+            self._record_continuity(requests, status, active, practice, role, with_named, day)
+            self.diaries.advance(weekday_of)
 
     def _practice_needs(self: SimModel, day: int, rng: np.random.Generator) -> Requests:
         """The day's new requests to general practice and, on weekdays, the controls due."""
@@ -128,7 +162,7 @@ class PracticeDay:
         at once where the practice has the control's equipment, else by a trip to the nearer of
         hospital and satellite with it, made with a chance that falls with the distance
         (``services.equipment_trip``; drawn keyed by the request's identity)."""
-        need = self._control_equipment[requests.control[idx]]
+        need = self.controls.equipment[requests.control[idx]]
         trip = ~self._equipment_on_site()[practice, need]
         got = np.ones(len(idx), bool)
         if not trip.any():

@@ -23,7 +23,7 @@ from collections import defaultdict
 import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
-from sim.config.schema import DemandConfig
+from sim.config.schema import EQUIPMENT, DemandConfig
 from sim.demand.chronic_care import CoverageLedger
 from sim.demand.needs import Requests
 from sim.population.state import Population
@@ -85,6 +85,8 @@ class ControlSchedule:
             [DAYS_PER_YEAR / s.outpatient_per_year if s.outpatient_per_year > 0 else np.inf for s in specs]
         )
         self.nurse = np.array([s.nurse_eligible for s in specs], dtype=bool)
+        # the equipment each control's test needs (an index into EQUIPMENT; 0: none)
+        self.equipment = np.array([EQUIPMENT.index(s.equipment) for s in specs] or [0], np.int64)
         self.retry = cfg.control_retry_days
         self.nonadherent_share = cfg.control_nonadherent_share
         self.response = cfg.control_response_probability
